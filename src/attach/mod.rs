@@ -1,0 +1,150 @@
+//! Attachments: decides what each attached file is by its bytes (not its
+//! declared type) and turns the ones that can hold a form into text or named
+//! fields. Each reader is bounded by `Limits` and runs under `catch_unwind`,
+//! so a broken or hostile file gives `Unreadable`, never a crash.
+
+pub mod html;
+
+use crate::form::Key;
+use crate::limits::Limits;
+use crate::mime::Attachment;
+use crate::report::Method;
+use crate::text::RawForm;
+use std::collections::BTreeMap;
+
+/// What an attachment yielded.
+#[derive(Debug, Clone)]
+pub enum Extracted {
+    /// Text in reading order; a table row's cells are separated by a tab.
+    Text { text: String, method: Method },
+    /// Values already tied to keys (fillable PDF fields, OCR with confidence).
+    Fields {
+        form: RawForm,
+        method: Method,
+        confidence: BTreeMap<Key, f32>,
+    },
+    /// A document that may be the form but could not be read, and why.
+    Unreadable(String),
+    /// Not a document that can hold a form (a logo, a calendar entry).
+    Ignored,
+}
+
+/// Reads images and scanned pages. The real one runs Tesseract; tests may
+/// use their own.
+pub trait Ocr {
+    /// Text of an image (PNG, JPEG, TIFF) or of an image-only PDF, with the
+    /// mean confidence (0-100) of each line's words.
+    fn read(
+        &self,
+        data: &[u8],
+        kind: ImageKind,
+        limits: &Limits,
+    ) -> Result<Vec<(String, f32)>, String>;
+}
+
+/// What OCR is asked to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    Pdf,
+    Image,
+}
+
+/// What the bytes of an attachment are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Docx,
+    Odt,
+    Pdf,
+    Image,
+    Html,
+    Text,
+    Other,
+}
+
+/// Tells the kind from the bytes first, then the name and declared type.
+pub fn sniff(att: &Attachment) -> Kind {
+    let data = &att.data;
+    let name = att.name.to_lowercase();
+    let ct = att.content_type.as_str();
+    if data.starts_with(b"%PDF-") || data.windows(5).take(1024).any(|w| w == b"%PDF-") {
+        return Kind::Pdf;
+    }
+    if data.starts_with(b"PK\x03\x04") {
+        if name.ends_with(".odt")
+            || ct.contains("opendocument.text")
+            || contains(data, b"application/vnd.oasis.opendocument.text")
+        {
+            return Kind::Odt;
+        }
+        if name.ends_with(".docx")
+            || name.ends_with(".docm")
+            || ct.contains("wordprocessingml")
+            || contains(data, b"word/document.xml")
+        {
+            return Kind::Docx;
+        }
+        return Kind::Other;
+    }
+    if data.starts_with(&[0x89, b'P', b'N', b'G'])
+        || data.starts_with(&[0xFF, 0xD8, 0xFF])
+        || data.starts_with(b"II*\0")
+        || data.starts_with(b"MM\0*")
+        || (data.len() > 12
+            && &data[4..8] == b"ftyp"
+            && (contains(&data[8..12], b"hei") || contains(&data[8..12], b"mif")))
+    {
+        return Kind::Image;
+    }
+    if ct == "text/html" || name.ends_with(".html") || name.ends_with(".htm") {
+        return Kind::Html;
+    }
+    if ct == "text/plain" || name.ends_with(".txt") {
+        return Kind::Text;
+    }
+    Kind::Other
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Reads one attachment.
+pub fn read(att: &Attachment, limits: &Limits, _ocr: Option<&dyn Ocr>) -> Extracted {
+    if att.inline && !att.name.to_lowercase().ends_with(".pdf") {
+        return Extracted::Ignored;
+    }
+    if att.too_large {
+        return Extracted::Unreadable(format!(
+            "the attachment is larger than {} bytes (limits.max_attachment_bytes)",
+            limits.max_attachment_bytes
+        ));
+    }
+    match sniff(att) {
+        Kind::Text => Extracted::Text {
+            text: String::from_utf8_lossy(&att.data).into_owned(),
+            method: Method::Text,
+        },
+        Kind::Html => Extracted::Text {
+            text: html::to_text(&String::from_utf8_lossy(&att.data)),
+            method: Method::Html,
+        },
+        Kind::Docx | Kind::Odt | Kind::Pdf | Kind::Image => {
+            Extracted::Unreadable("documents are not read yet".to_string())
+        }
+        Kind::Other => Extracted::Ignored,
+    }
+}
+
+/// The OCR that is installed on this machine, if any.
+pub fn default_ocr() -> Option<NoOcr> {
+    None
+}
+
+/// Placeholder type until the Tesseract reader lands.
+pub struct NoOcr;
+
+impl Ocr for NoOcr {
+    fn read(&self, _: &[u8], _: ImageKind, _: &Limits) -> Result<Vec<(String, f32)>, String> {
+        Err("OCR is not installed".into())
+    }
+}

@@ -1,0 +1,27 @@
+//! blankett reads the county group's representative forms out of e-mail.
+//!
+//! Code map, in reading order:
+//! - [`form`]: the record's keys and the labels people write for them (data).
+//! - [`mime`]: message bytes to headers, bodies and attachments.
+//! - [`classify`]: automated mail, by its headers.
+//! - [`text`]: zoned lines, labels and raw values of a text.
+//! - [`attach`]: attachments (HTML, Word, LibreOffice, PDF, scans) to text.
+//! - [`values`] and [`dates`]: cleaning and validating values.
+//! - [`organisations`]: the member organisations and name matching.
+//! - [`parse`]: one message to one [`report::Report`].
+//!
+//! Everything above is the pure core: no I/O, no clock, no environment.
+
+pub mod attach;
+pub mod classify;
+pub mod config;
+pub mod dates;
+pub mod error;
+pub mod form;
+pub mod limits;
+pub mod mime;
+pub mod organisations;
+pub mod parse;
+pub mod report;
+pub mod text;
+pub mod values;

@@ -1,0 +1,258 @@
+//! Reads one message into a `Report`: classifies it, reads every candidate
+//! (bodies, attachments, attached messages), keeps the most complete form,
+//! validates it and matches the organisation. Pure: bytes in, report out; OCR,
+//! the one outside program, comes in behind the `Ocr` trait.
+
+use crate::attach::{self, Extracted, Ocr};
+use crate::classify;
+use crate::error::ParseError;
+use crate::form::Key;
+use crate::limits::Limits;
+use crate::mime::{self, BodyKind, Mail};
+use crate::organisations::Organisations;
+use crate::report::{InvalidField, Method, Report, Status};
+use crate::text::{self, Pass, RawForm};
+use crate::values;
+use regex::Regex;
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+/// What reading needs besides the message.
+pub struct Context<'a> {
+    pub organisations: &'a Organisations,
+    pub required: &'a [Key],
+    pub limits: &'a Limits,
+    /// `None` when no OCR is installed: scans are then `unreadable`.
+    pub ocr: Option<&'a dyn Ocr>,
+}
+
+/// One place a form may stand.
+#[derive(Debug, Clone)]
+struct Candidate {
+    source: String,
+    method: Method,
+    form: RawForm,
+    is_attachment: bool,
+    confidence: BTreeMap<Key, f32>,
+}
+
+/// An attachment that looks like the form but could not be read.
+#[derive(Debug, Clone)]
+struct Unreadable {
+    source: String,
+    reason: String,
+}
+
+static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:(?:sv|re|aw|vs)\s*:\s*)*(?:fwd?|vb|vs|wg|tr|fw)\s*:")
+        .expect("forward subject pattern")
+});
+
+static FORM_HINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)blankett|formulär|\bform\b|länsgrupp|representant|ersättare|underskri|signerad|scan|skann|inskannad|\bskm_|\bimg|\bdoc\d")
+        .expect("form hint pattern")
+});
+
+/// Reads a message and reports what it holds.
+pub fn parse(bytes: &[u8], ctx: &Context<'_>) -> Result<Report, ParseError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    if bytes.len() > ctx.limits.max_message_bytes {
+        return Err(ParseError::TooLarge {
+            size: bytes.len(),
+            limit: ctx.limits.max_message_bytes,
+        });
+    }
+    let mail = mime::read(bytes, ctx.limits).ok_or(ParseError::NotAMessage)?;
+    Ok(report(&mail, ctx))
+}
+
+/// Reports on a message already read.
+pub fn report(mail: &Mail, ctx: &Context<'_>) -> Report {
+    if let Some(why) = classify::automated(mail) {
+        return Report::without_fields(
+            Status::Automated,
+            "body",
+            Some(format!("automated: {why}")),
+        );
+    }
+    let mut candidates = Vec::new();
+    let mut unreadable = Vec::new();
+    collect(mail, None, ctx, &mut candidates, &mut unreadable);
+    let best = candidates
+        .into_iter()
+        .filter(|c| c.form.is_form())
+        .max_by_key(|c| {
+            (
+                c.form.values.len(),
+                c.is_attachment,
+                c.method == Method::Text,
+            )
+        });
+    match best {
+        Some(c) => judge(c, mail, ctx),
+        None => match unreadable.into_iter().next() {
+            Some(u)
+                if FORM_HINT.is_match(&format!(
+                    "{} {} {}",
+                    mail.subject,
+                    u.source,
+                    body_text(mail)
+                )) =>
+            {
+                Report::without_fields(Status::Unreadable, &u.source, Some(u.reason))
+            }
+            _ => Report::without_fields(Status::NotAForm, "body", None),
+        },
+    }
+}
+
+fn collect(
+    mail: &Mail,
+    source: Option<&str>,
+    ctx: &Context<'_>,
+    candidates: &mut Vec<Candidate>,
+    unreadable: &mut Vec<Unreadable>,
+) {
+    let is_forward = FORWARD_SUBJECT.is_match(&mail.subject);
+    for body in &mail.bodies {
+        let (text, method) = match body.kind {
+            BodyKind::Plain if body.flowed => {
+                (text::lines::unflow(&body.text, body.delsp), Method::Text)
+            }
+            BodyKind::Plain => (body.text.clone(), Method::Text),
+            BodyKind::Html => (attach::html::to_text(&body.text), Method::Html),
+        };
+        candidates.push(Candidate {
+            source: source.map_or_else(|| "body".to_string(), str::to_string),
+            method,
+            form: read_text(&text, is_forward, ctx.limits),
+            is_attachment: source.is_some(),
+            confidence: BTreeMap::new(),
+        });
+    }
+    for (name, inner) in &mail.attached_messages {
+        let inner_source = format!("attachment:{name}");
+        collect(
+            inner,
+            Some(source.unwrap_or(&inner_source)),
+            ctx,
+            candidates,
+            unreadable,
+        );
+    }
+    for att in &mail.attachments {
+        let att_source = source.map_or_else(|| format!("attachment:{}", att.name), str::to_string);
+        match attach::read(att, ctx.limits, ctx.ocr) {
+            Extracted::Text { text, method } => candidates.push(Candidate {
+                source: att_source,
+                method,
+                form: read_text(&text, false, ctx.limits),
+                is_attachment: true,
+                confidence: BTreeMap::new(),
+            }),
+            Extracted::Fields {
+                form,
+                method,
+                confidence,
+            } => candidates.push(Candidate {
+                source: att_source,
+                method,
+                form,
+                is_attachment: true,
+                confidence,
+            }),
+            Extracted::Unreadable(reason) => unreadable.push(Unreadable {
+                source: att_source,
+                reason,
+            }),
+            Extracted::Ignored => {}
+        }
+    }
+}
+
+/// Reads a text in passes: the sender's own text first, then inline answers
+/// under a reply header, then a forwarder's own text.
+pub fn read_text(text: &str, is_forward: bool, limits: &Limits) -> RawForm {
+    let mut lines = text::lines(text, is_forward);
+    lines.truncate(limits.max_lines);
+    let own = text::extract(&lines, Pass::Own);
+    if own.is_form() {
+        return own;
+    }
+    for pass in [Pass::UnderReply, Pass::Forwarder] {
+        let form = text::extract(&lines, pass);
+        if form.is_form() {
+            return form;
+        }
+    }
+    own
+}
+
+fn judge(c: Candidate, mail: &Mail, ctx: &Context<'_>) -> Report {
+    let checked = values::check(&c.form.values);
+    let organisation_id = match checked.fields.get(&Key::Organisation) {
+        Some(name) => ctx.organisations.match_name(name).map(str::to_string),
+        None if !FORWARD_SUBJECT.is_match(&mail.subject) && !c.is_attachment_message() => mail
+            .from_domain()
+            .and_then(|d| ctx.organisations.by_domain(&d))
+            .map(str::to_string),
+        None => None,
+    };
+    let missing: Vec<Key> = ctx
+        .required
+        .iter()
+        .copied()
+        .filter(|k| !checked.fields.contains_key(k) && !checked.invalid.contains_key(k))
+        .collect();
+    let invalid: Vec<InvalidField> = checked
+        .invalid
+        .values()
+        .map(|i| InvalidField {
+            field: i.key,
+            reason: i.reason.describe().to_string(),
+            value: i.raw.clone(),
+            code: i.reason.code(),
+        })
+        .collect();
+    let status = if missing.is_empty() && invalid.is_empty() {
+        Status::Complete
+    } else {
+        Status::Incomplete
+    };
+    let confidence = c
+        .confidence
+        .iter()
+        .filter(|(k, _)| checked.fields.contains_key(k) || checked.invalid.contains_key(k))
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    Report {
+        status,
+        source: c.source,
+        method: Some(c.method),
+        fields: checked.fields,
+        organisation_id,
+        missing,
+        invalid,
+        reason: None,
+        ocr_confidence: confidence,
+    }
+}
+
+impl Candidate {
+    /// A form read from an attached message was sent by that message's
+    /// author, whose domain we do not see here.
+    fn is_attachment_message(&self) -> bool {
+        self.is_attachment && matches!(self.method, Method::Text | Method::Html)
+    }
+}
+
+fn body_text(mail: &Mail) -> String {
+    mail.bodies
+        .iter()
+        .filter(|b| b.kind == BodyKind::Plain)
+        .map(|b| b.text.chars().take(4000).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
