@@ -128,10 +128,20 @@ pub fn read(att: &Attachment, limits: &Limits, _ocr: Option<&dyn Ocr>) -> Extrac
             text: html::to_text(&String::from_utf8_lossy(&att.data)),
             method: Method::Html,
         },
-        Kind::Docx | Kind::Odt | Kind::Pdf | Kind::Image => {
-            Extracted::Unreadable("documents are not read yet".to_string())
-        }
+        // Word and LibreOffice documents (docx.rs, odt.rs).
+        Kind::Docx | Kind::Odt => Extracted::Unreadable("documents are not read yet".to_string()),
+        // PDF, fillable PDF and scans (pdf.rs, ocr.rs).
+        Kind::Pdf | Kind::Image => Extracted::Unreadable("documents are not read yet".to_string()),
         Kind::Other => Extracted::Ignored,
+    }
+}
+
+/// Runs a reader so that a panic inside it (or inside a third-party parser it
+/// calls) becomes `Unreadable` instead of taking the process down.
+pub fn guarded(what: &str, reader: impl FnOnce() -> Extracted) -> Extracted {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(reader)) {
+        Ok(extracted) => extracted,
+        Err(_) => Extracted::Unreadable(format!("the {what} reader failed on this file")),
     }
 }
 
