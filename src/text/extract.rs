@@ -18,10 +18,22 @@ pub struct RawForm {
 }
 
 impl RawForm {
-    /// A form has at least two different labels and at least one value the
-    /// sender wrote; a lone `E-post:` in a signature is not a form.
+    /// A form has at least two different labels, at least one value the
+    /// sender wrote, and a label that names the representative, the
+    /// substitute or the channels (or five labels in all): a lone `E-post:` in
+    /// a signature, or `Namn`/`Organisation`/`E-post` in an event sign-up, is
+    /// not a form.
     pub fn is_form(&self) -> bool {
-        self.labelled.len() >= 2 && !self.values.is_empty()
+        let names_people = [
+            Key::RepresentativeName,
+            Key::SubstituteName,
+            Key::InternalChannels,
+        ]
+        .iter()
+        .any(|k| self.labelled.contains(k));
+        self.labelled.len() >= 2
+            && !self.values.is_empty()
+            && (names_people || self.labelled.len() >= 5)
     }
 }
 
@@ -150,7 +162,7 @@ impl State {
                 return;
             }
             self.finish_channels();
-            self.labelled(found.kind, found.rest, counts);
+            self.labelled(found.kind, found.qualifier, found.rest, counts);
             return;
         }
         if self.labels_in_block > 0 && is_sign_off(text) {
@@ -180,7 +192,7 @@ impl State {
         }
     }
 
-    fn labelled(&mut self, kind: LabelKind, rest: &str, counts: bool) {
+    fn labelled(&mut self, kind: LabelKind, qualifier: &str, rest: &str, counts: bool) {
         let key = match kind {
             LabelKind::ManagerHeading => {
                 self.section = Section::Manager;
@@ -188,18 +200,22 @@ impl State {
                 return;
             }
             LabelKind::Field(key) => key,
-            LabelKind::Address => self.address_key(),
-            LabelKind::Name => match self.section {
-                Section::Representative
-                    if !self.form.values.contains_key(&Key::RepresentativeName) =>
-                {
-                    Key::RepresentativeName
-                }
-                Section::Substitute if !self.form.values.contains_key(&Key::SubstituteName) => {
-                    Key::SubstituteName
-                }
-                _ => Key::ManagerName,
-            },
+            LabelKind::Address => {
+                let owners = [
+                    Key::RepresentativeEmail,
+                    Key::SubstituteEmail,
+                    Key::ManagerContact,
+                ];
+                whose(qualifier, owners).unwrap_or_else(|| self.address_key())
+            }
+            LabelKind::Name => {
+                let owners = [
+                    Key::RepresentativeName,
+                    Key::SubstituteName,
+                    Key::ManagerName,
+                ];
+                whose(qualifier, owners).unwrap_or_else(|| self.name_key())
+            }
         };
         if kind == LabelKind::Address {
             self.addresses_seen += 1;
@@ -248,6 +264,20 @@ impl State {
         }
     }
 
+    /// A bare `Namn` under a `Representant` or `Ersättare` heading that had
+    /// no name of its own is that person's; anywhere else the manager's.
+    fn name_key(&self) -> Key {
+        match self.section {
+            Section::Representative if !self.form.values.contains_key(&Key::RepresentativeName) => {
+                Key::RepresentativeName
+            }
+            Section::Substitute if !self.form.values.contains_key(&Key::SubstituteName) => {
+                Key::SubstituteName
+            }
+            _ => Key::ManagerName,
+        }
+    }
+
     fn set(&mut self, key: Key, value: &str) {
         self.form
             .values
@@ -265,6 +295,26 @@ impl State {
 
     fn finish(&mut self) {
         self.finish_channels();
+    }
+}
+
+/// Whose value a qualified label introduces (`Mejladress till ersättaren`):
+/// the representative's, the substitute's or the manager's, if the words say.
+fn whose(qualifier: &str, owners: [Key; 3]) -> Option<Key> {
+    let q = qualifier.to_lowercase();
+    if q.is_empty() {
+        None
+    } else if ["ersätt", "ersatt", "suppl", "substitut", "deputy"]
+        .iter()
+        .any(|w| q.contains(w))
+    {
+        Some(owners[1])
+    } else if ["represent", "ordinarie"].iter().any(|w| q.contains(w)) {
+        Some(owners[0])
+    } else if ["chef", "manager"].iter().any(|w| q.contains(w)) {
+        Some(owners[2])
+    } else {
+        None
     }
 }
 
@@ -298,6 +348,31 @@ mod tests {
         assert_eq!(got["substitute_email"], "b@x.se");
         let got = read("Representant: A\nMejladress: a@x.se\nMejladress: b@x.se\n");
         assert_eq!(got["substitute_email"], "b@x.se");
+    }
+
+    #[test]
+    fn qualified_labels_say_whose_value_it_is() {
+        let got = read("Representant: A\nErsättare: B\nMejladress representant: a@x.se\nMejladress till ersättaren: b@x.se\nNamn på chef: C\n");
+        assert_eq!(got["representative_email"], "a@x.se");
+        assert_eq!(got["substitute_email"], "b@x.se");
+        assert_eq!(got["manager_name"], "C");
+    }
+
+    #[test]
+    fn an_event_sign_up_is_not_a_form() {
+        let form = extract(
+            &lines(
+                "Namn: Anna\nOrganisation: Mora kommun\nE-post: a@mora.se\n",
+                false,
+            ),
+            Pass::Own,
+        );
+        assert!(!form.is_form());
+        let form = extract(
+            &lines("Ersättare: Karin\nMejladress: k@mora.se\n", false),
+            Pass::Own,
+        );
+        assert!(form.is_form());
     }
 
     #[test]

@@ -10,12 +10,17 @@ use std::sync::LazyLock;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labelled<'a> {
     pub kind: LabelKind,
+    /// Words between the label and its colon (`Mejladress till ersättaren:`),
+    /// which may say whose value it is.
+    pub qualifier: &'a str,
     /// What stands after the label and its separator, untrimmed of blanks.
     pub rest: &'a str,
 }
 
 struct Matcher {
     regex: Regex,
+    /// The same labels followed by a few words and a colon.
+    qualified: Regex,
     kinds: Vec<LabelKind>,
 }
 
@@ -33,12 +38,21 @@ fn build() -> Matcher {
     // A label may be wrapped in bold markers or follow a list marker, may carry
     // a parenthesis ("Datum (ÅÅÅÅ-MM-DD)"), and must end in a separator: a
     // colon, a tab, a dotted blank, two spaces, or the end of the line.
+    let lead = r"(?i)^[\*•·\-\s]*(?:\d{1,2}[.)]\s*)?";
+    let labels = alternatives.join("|");
     let source = format!(
-        r"(?i)^[\*•·\-\s]*(?:{})\*?\s*(?:\([^)]*\)\s*)?\*?(?P<sep>:|\t|\.{{2,}}|…|_{{2,}}|\s{{2,}}|$)",
-        alternatives.join("|")
+        r"{lead}(?:{labels})\*?\s*(?:\([^)]*\)\s*)?\*?(?P<sep>:|\t|\.{{2,}}|…|_{{2,}}|\s{{2,}}|\s[-–]\s|$)"
     );
     let regex = Regex::new(&source).expect("label patterns form a valid regex");
-    Matcher { regex, kinds }
+    let qualified = format!(
+        r"{lead}(?:{labels})(?P<extra>(?:[ \t]+[\p{{L}}\p{{N}}()/.,'’-]+){{1,4}}?)\s*\*?\s*(?P<sep>:)"
+    );
+    let qualified = Regex::new(&qualified).expect("qualified label patterns form a valid regex");
+    Matcher {
+        regex,
+        qualified,
+        kinds,
+    }
 }
 
 /// Makes a label pattern tolerant: Swedish letters also match their ASCII
@@ -64,9 +78,21 @@ fn widen(pattern: &str) -> String {
 /// The label at the start of `line`, if there is one.
 pub fn label(line: &str) -> Option<Labelled<'_>> {
     let m = &*MATCHER;
-    let caps = m.regex.captures(line)?;
+    let (caps, qualifier) = match m.regex.captures(line) {
+        Some(caps) => (caps, ""),
+        None => {
+            let caps = m.qualified.captures(line)?;
+            let extra = caps.name("extra").map_or("", |e| e.as_str().trim());
+            (caps, extra)
+        }
+    };
     // Group i + 1 is the i-th label pattern; exactly one of them matched.
     let index = (0..m.kinds.len()).find(|i| caps.get(i + 1).is_some())?;
+    let kind = m.kinds[index];
+    if !qualifier.is_empty() && kind == LabelKind::Field(crate::form::Key::SignedDate) {
+        // "Datum för nästa möte: ..." is a sentence, not the form's date.
+        return None;
+    }
     let sep = caps.name("sep")?;
     let mut rest = line[sep.end()..].trim_start_matches('*');
     // A dotted blank that served as separator may go on: "Datum:.....".
@@ -74,7 +100,8 @@ pub fn label(line: &str) -> Option<Labelled<'_>> {
         rest = rest.strip_prefix(':').unwrap_or(rest);
     }
     Some(Labelled {
-        kind: m.kinds[index],
+        kind,
+        qualifier,
         rest,
     })
 }
@@ -171,6 +198,7 @@ mod tests {
             "Representanten är sjuk",
             "Organisationen har bytt namn",
             "Telefon: 023-12",
+            "Datum för nästa möte: 3 maj",
         ] {
             assert_eq!(kind(line), None, "{line}");
         }

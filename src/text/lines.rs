@@ -117,10 +117,14 @@ pub fn lines(text: &str, is_forward: bool) -> Vec<Line> {
     let mut out = Vec::with_capacity(raw.len());
     let mut base = Zone::Own;
     let mut block: u16 = 0;
+    // Only the first header block of a forwarded mail starts the forwarded
+    // message; later ones quote inside it.
+    let mut forwarded = false;
     let mut i = 0;
     while i < raw.len() {
         let (depth, ref text) = raw[i];
         if FORWARD_MARKER.is_match(text) {
+            forwarded = true;
             let own_before = base == Zone::Own;
             if own_before {
                 for line in out.iter_mut() {
@@ -140,7 +144,8 @@ pub fn lines(text: &str, is_forward: bool) -> Vec<Line> {
         let header_end = header_block_end(&raw, i);
         if depth == 0 && (ORIGINAL_MARKER.is_match(text) || header_end.is_some()) {
             block = block.saturating_add(1);
-            if is_forward && base == Zone::Own {
+            if is_forward && base == Zone::Own && !forwarded {
+                forwarded = true;
                 for line in out.iter_mut() {
                     let line: &mut Line = line;
                     if line.zone == Zone::Own {
@@ -322,5 +327,24 @@ mod tests {
         let l = lines(text, true);
         assert_eq!(l[0].zone, Zone::Forwarder);
         assert_eq!(l.last().map(|l| l.zone), Some(Zone::Own));
+    }
+
+    #[test]
+    fn a_forwarded_reply_keeps_its_form_and_quotes_the_rest() {
+        let header = "Från: A <a@b.se>\nSkickat: den 1\nTill: B\nÄmne: X\n";
+        let text = format!("FYI\n{header}\nOrganisation: Y\n{header}\nOrganisation:.....\n");
+        let l = lines(&text, true);
+        let zones: Vec<(Zone, &str)> = l
+            .iter()
+            .filter(|l| l.text.starts_with("Org"))
+            .map(|l| (l.zone, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            zones,
+            vec![
+                (Zone::Own, "Organisation: Y"),
+                (Zone::UnderReply, "Organisation:.....")
+            ]
+        );
     }
 }
