@@ -53,9 +53,8 @@ pub fn automated(mail: &Mail) -> Option<&'static str> {
             return Some("Exchange-generated");
         }
     }
-    match mail.header("return-path").map(str::trim) {
-        Some("<>") => return Some("null sender"),
-        Some(_) | None => {}
+    if mail.header("return-path").map(str::trim) == Some("<>") {
+        return Some("null sender");
     }
     if let Some(from) = &mail.from_address {
         let local = from.split('@').next().unwrap_or("");
@@ -104,9 +103,11 @@ mod tests {
         }
     }
 
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, bool);
+
     #[test]
     fn automated_mail_is_recognised() {
-        let cases: &[(&[(&str, &str)], &str, bool)] = &[
+        let cases: &[Case<'_>] = &[
             (&[("auto-submitted", "auto-replied")], "x", true),
             (&[("auto-submitted", "no")], "x", false),
             (&[("precedence", "bulk")], "x", true),

@@ -55,6 +55,11 @@ static FORM_HINT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Reads a message and reports what it holds.
 pub fn parse(bytes: &[u8], ctx: &Context<'_>) -> Result<Report, ParseError> {
+    parse_mail(bytes, ctx).map(|(_, report)| report)
+}
+
+/// Reads a message and returns it with the report.
+pub fn parse_mail(bytes: &[u8], ctx: &Context<'_>) -> Result<(Mail, Report), ParseError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ParseError::Empty);
     }
@@ -65,7 +70,8 @@ pub fn parse(bytes: &[u8], ctx: &Context<'_>) -> Result<Report, ParseError> {
         });
     }
     let mail = mime::read(bytes, ctx.limits).ok_or(ParseError::NotAMessage)?;
-    Ok(report(&mail, ctx))
+    let report = report(&mail, ctx);
+    Ok((mail, report))
 }
 
 /// Reports on a message already read.

@@ -105,7 +105,7 @@ pub fn clean(raw: &str) -> String {
     }
     let lower = value.to_lowercase();
     let bare = lower.trim_end_matches('.');
-    if PLACEHOLDERS.iter().any(|p| bare == *p) {
+    if PLACEHOLDERS.contains(&bare) {
         return String::new();
     }
     value

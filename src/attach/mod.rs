@@ -3,7 +3,14 @@
 //! fields. Each reader is bounded by `Limits` and runs under `catch_unwind`,
 //! so a broken or hostile file gives `Unreadable`, never a crash.
 
+pub mod docx;
 pub mod html;
+pub mod ocr;
+mod ocr_run;
+pub mod odt;
+pub mod pdf;
+pub mod pdf_form;
+pub mod pdf_page;
 
 use crate::form::Key;
 use crate::limits::Limits;
@@ -109,7 +116,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Reads one attachment.
-pub fn read(att: &Attachment, limits: &Limits, _ocr: Option<&dyn Ocr>) -> Extracted {
+pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extracted {
     if att.inline && !att.name.to_lowercase().ends_with(".pdf") {
         return Extracted::Ignored;
     }
@@ -129,9 +136,16 @@ pub fn read(att: &Attachment, limits: &Limits, _ocr: Option<&dyn Ocr>) -> Extrac
             method: Method::Html,
         },
         // Word and LibreOffice documents (docx.rs, odt.rs).
-        Kind::Docx | Kind::Odt => Extracted::Unreadable("documents are not read yet".to_string()),
+        Kind::Docx => guarded("Word", || docx::read(&att.data, limits)),
+        Kind::Odt => guarded("LibreOffice", || odt::read(&att.data, limits)),
         // PDF, fillable PDF and scans (pdf.rs, ocr.rs).
-        Kind::Pdf | Kind::Image => Extracted::Unreadable("documents are not read yet".to_string()),
+        Kind::Pdf => guarded("PDF", || pdf::read(&att.data, limits, ocr)),
+        Kind::Image => match ocr {
+            Some(ocr) => guarded("OCR", || {
+                ocr::to_form(ocr.read(&att.data, ImageKind::Image, limits), limits)
+            }),
+            None => Extracted::Unreadable("scanned image: OCR is not installed".to_string()),
+        },
         Kind::Other => Extracted::Ignored,
     }
 }
@@ -145,16 +159,8 @@ pub fn guarded(what: &str, reader: impl FnOnce() -> Extracted) -> Extracted {
     }
 }
 
-/// The OCR that is installed on this machine, if any.
-pub fn default_ocr() -> Option<NoOcr> {
-    None
-}
-
-/// Placeholder type until the Tesseract reader lands.
-pub struct NoOcr;
-
-impl Ocr for NoOcr {
-    fn read(&self, _: &[u8], _: ImageKind, _: &Limits) -> Result<Vec<(String, f32)>, String> {
-        Err("OCR is not installed".into())
-    }
+/// The OCR that is installed on this machine, if any: Tesseract with Swedish
+/// and, for scanned PDFs, pdftoppm, looked for on `PATH`.
+pub fn default_ocr() -> Option<ocr::TesseractOcr> {
+    ocr::TesseractOcr::find()
 }

@@ -151,6 +151,13 @@ impl State {
     }
 
     fn line(&mut self, text: &str, counts: bool) {
+        // Two label/value pairs in one table row ("Representant: A<TAB>Mejladress: a@x"):
+        // each cell that starts with a label is a line of its own.
+        if let Some((first, rest)) = split_cells(text) {
+            self.line(first, counts);
+            self.line(rest, counts);
+            return;
+        }
         if text.is_empty() {
             if let Some((key, gap)) = self.pending {
                 self.pending = (gap < MAX_GAP).then_some((key, gap + 1));
@@ -318,6 +325,31 @@ fn whose(qualifier: &str, owners: [Key; 3]) -> Option<Key> {
     }
 }
 
+/// Splits a line at the first tab after which a label begins, when the line
+/// itself starts with a label.
+fn split_cells(text: &str) -> Option<(&str, &str)> {
+    if !text.contains('\t') {
+        return None;
+    }
+    label(text)?;
+    let mut offset = 0;
+    for (i, _) in text.match_indices('\t') {
+        if i < offset {
+            continue;
+        }
+        let rest = text[i + 1..].trim_start();
+        if !rest.is_empty() && label(rest).is_some() && !text[..i].trim().is_empty() {
+            let first = text[..i].trim_end();
+            // The first cell must hold more than its label, or the tab is the separator.
+            if label(first).is_some_and(|l| !l.rest.trim().is_empty()) {
+                return Some((first, rest));
+            }
+        }
+        offset = i + 1;
+    }
+    None
+}
+
 /// A line that is only a dotted or underscored blank.
 pub fn is_blank(text: &str) -> bool {
     DOTTED.is_match(text)
@@ -381,6 +413,14 @@ mod tests {
         assert_eq!(got["substitute_name"], "Mats");
         assert_eq!(got["internal_channels"], "- APT\n• Intranät");
         assert_eq!(got["manager_name"], "Karin");
+    }
+
+    #[test]
+    fn two_pairs_in_one_table_row() {
+        let got = read("Representant: Anna Berg\tMejladress: anna@x.se\nErsättare\tErik\n");
+        assert_eq!(got["representative_name"], "Anna Berg");
+        assert_eq!(got["representative_email"], "anna@x.se");
+        assert_eq!(got["substitute_name"], "Erik");
     }
 
     #[test]
