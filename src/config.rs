@@ -1,27 +1,154 @@
-//! The configuration file (TOML) as data: which organisations, which keys
-//! are required, and the limits. Parsing is separate from reading the file so
-//! that tests parse strings.
+//! The configuration file (TOML) as data: mailbox, mail sender, strategist,
+//! database, form and limits. Parsing is separate from reading the file so
+//! that tests parse strings; secrets are resolved at the edge (`Secret`).
 
 use crate::error::ConfigError;
 use crate::form::{default_required, Key};
 use crate::limits::Limits;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// The parts of the configuration that reading forms needs.
+/// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub imap: Option<ImapConfig>,
+    pub smtp: Option<SmtpConfig>,
+    pub strategist: StrategistConfig,
+    pub database: DatabaseConfig,
     pub form: FormConfig,
+    pub answers: AnswersConfig,
     pub limits: Limits,
+    /// Kept for the digest work; accepted so that a full configuration loads.
+    pub digest: Option<toml::Table>,
+}
+
+/// How a connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS 993, SMTPS 465).
+    Tls,
+    /// Plain, then STARTTLS before anything else is said.
+    Starttls,
+    /// No TLS at all: only allowed to a loopback address.
+    None,
+}
+
+/// Where a password comes from: the config itself, a file, or an
+/// environment variable. Resolved at the edge; never printed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret {
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Secret")
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("password_file", &self.password_file)
+            .field("password_env", &self.password_env)
+            .finish()
+    }
+}
+
+impl ImapConfig {
+    pub fn secret(&self) -> Secret {
+        Secret {
+            password: self.password.clone(),
+            password_file: self.password_file.clone(),
+            password_env: self.password_env.clone(),
+        }
+    }
+}
+
+impl SmtpConfig {
+    pub fn secret(&self) -> Secret {
+        Secret {
+            password: self.password.clone(),
+            password_file: self.password_file.clone(),
+            password_env: self.password_env.clone(),
+        }
+    }
+}
+
+/// `[imap]`: the strategist's mailbox.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapConfig {
+    pub host: String,
+    #[serde(default = "default_imap_port")]
+    pub port: u16,
+    #[serde(default = "default_tls")]
+    pub security: Security,
+    pub username: String,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    #[serde(default = "default_inbox")]
+    pub inbox: String,
+    #[serde(default = "default_processed")]
+    pub processed_folder: String,
+    #[serde(default = "default_review")]
+    pub review_folder: String,
+    #[serde(default = "default_poll", deserialize_with = "duration")]
+    pub poll_interval: Duration,
+    /// The name the TLS certificate is checked against, when it differs from `host`.
+    pub tls_name: Option<String>,
+}
+
+/// `[smtp]`: how answers are sent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    #[serde(default = "default_starttls")]
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    pub ca_file: Option<PathBuf>,
+    /// The From of every answer, e.g. `Länsgruppen MVK <strateg@lansstyrelsen.se>`.
+    pub from: String,
+    pub tls_name: Option<String>,
+}
+
+/// `[strategist]`: who gets notifications, review items and digests.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StrategistConfig {
+    pub address: String,
+    /// Further addresses that may resolve reviews and get notices.
+    pub also: Vec<String>,
+}
+
+/// `[database]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            path: PathBuf::from("blankett.sqlite"),
+        }
+    }
 }
 
 /// `[form]`: the organisation list and the required keys.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FormConfig {
-    /// Path of the organisation list, relative to the configuration file;
-    /// `None` uses the list that ships with the binary.
+    /// Path of the organisation list; `None` uses the list built into the binary.
     pub organisations: Option<PathBuf>,
     pub required: Vec<Key>,
 }
@@ -35,6 +162,83 @@ impl Default for FormConfig {
     }
 }
 
+/// `[answers]`: how blankett answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnswersConfig {
+    /// Automatic answers to one recipient per day; past it the strategist is told instead.
+    pub max_per_recipient_per_day: u32,
+    /// The domain of the Message-IDs of answers; by default the From address's domain.
+    pub message_id_domain: Option<String>,
+    /// Folder of the answer templates; `None` uses the templates built into the binary.
+    pub templates: Option<PathBuf>,
+    /// Times a message may fail to be handled before it goes to review.
+    pub max_attempts: u32,
+}
+
+impl Default for AnswersConfig {
+    fn default() -> Self {
+        AnswersConfig {
+            max_per_recipient_per_day: 5,
+            message_id_domain: None,
+            templates: None,
+            max_attempts: 3,
+        }
+    }
+}
+
+fn default_imap_port() -> u16 {
+    993
+}
+fn default_smtp_port() -> u16 {
+    587
+}
+fn default_tls() -> Security {
+    Security::Tls
+}
+fn default_starttls() -> Security {
+    Security::Starttls
+}
+fn default_inbox() -> String {
+    "INBOX".into()
+}
+fn default_processed() -> String {
+    "Blankett/Behandlade".into()
+}
+fn default_review() -> String {
+    "Blankett/Granska".into()
+}
+fn default_poll() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_duration(&text).map_err(serde::de::Error::custom)
+}
+
+/// Reads `90s`, `5m`, `2h`, `1d` or a number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write e.g. \"60s\", \"5m\" or \"1h\""))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" | "min" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`: use s, m, h or d"
+            ))
+        }
+    };
+    Ok(Duration::from_secs(secs))
+}
+
 impl Config {
     /// Parses configuration text; `base` is the folder relative paths start from.
     pub fn parse(text: &str, base: &Path) -> Result<Self, ConfigError> {
@@ -42,12 +246,66 @@ impl Config {
             what: "configuration",
             message: e.to_string(),
         })?;
-        if let Some(path) = config.form.organisations.as_mut() {
-            if path.is_relative() {
-                *path = base.join(&*path);
+        let rebase = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        if let Some(p) = config.form.organisations.as_mut() {
+            rebase(p);
+        }
+        if let Some(p) = config.answers.templates.as_mut() {
+            rebase(p);
+        }
+        rebase(&mut config.database.path);
+        if let Some(imap) = config.imap.as_mut() {
+            for p in [imap.password_file.as_mut(), imap.ca_file.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                rebase(p);
             }
         }
+        if let Some(smtp) = config.smtp.as_mut() {
+            for p in [smtp.password_file.as_mut(), smtp.ca_file.as_mut()]
+                .into_iter()
+                .flatten()
+            {
+                rebase(p);
+            }
+        }
+        config.check()?;
         Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let loopback = |host: &str| matches!(host, "localhost" | "::1") || host.starts_with("127.");
+        if let Some(imap) = &self.imap {
+            if imap.security == Security::None && !loopback(&imap.host) {
+                return Err(ConfigError::Invalid(format!(
+                    "imap.security = \"none\" is only allowed to a loopback address, not `{}`: use \"tls\" or \"starttls\"",
+                    imap.host
+                )));
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.security == Security::None && !loopback(&smtp.host) {
+                return Err(ConfigError::Invalid(format!(
+                    "smtp.security = \"none\" is only allowed to a loopback address, not `{}`: use \"tls\" or \"starttls\"",
+                    smtp.host
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every address that counts as the strategist's.
+    pub fn strategist_addresses(&self) -> Vec<String> {
+        std::iter::once(&self.strategist.address)
+            .chain(&self.strategist.also)
+            .filter(|a| !a.is_empty())
+            .map(|a| a.to_lowercase())
+            .collect()
     }
 }
 
@@ -67,6 +325,10 @@ mod tests {
             c.form.organisations,
             Some(PathBuf::from("/etc/blankett/orgs.toml"))
         );
+        assert_eq!(
+            c.database.path,
+            PathBuf::from("/etc/blankett/blankett.sqlite")
+        );
     }
 
     #[test]
@@ -79,5 +341,67 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("line 2"), "{text}");
         assert!(text.contains("shoe_size"), "{text}");
+    }
+
+    #[test]
+    fn the_full_example_loads() {
+        let text = r#"
+[imap]
+host = "imap.example.se"
+port = 993
+security = "tls"
+username = "strateg@lansstyrelsen.se"
+password_file = "/etc/blankett/imap-password"
+inbox = "INBOX"
+processed_folder = "Blankett/Behandlade"
+review_folder = "Blankett/Granska"
+poll_interval = "60s"
+
+[smtp]
+host = "smtp.example.se"
+port = 587
+security = "starttls"
+username = "strateg@lansstyrelsen.se"
+password_env = "SMTP_PASSWORD"
+from = "Länsgruppen MVK <strateg@lansstyrelsen.se>"
+
+[strategist]
+address = "strateg@lansstyrelsen.se"
+
+[database]
+path = "/var/lib/blankett/blankett.sqlite"
+
+[digest]
+schedule = "0 8 * * MON"
+time_zone = "Europe/Stockholm"
+to = ["strateg@lansstyrelsen.se"]
+"#;
+        let c = Config::parse(text, Path::new("/etc/blankett")).expect("valid");
+        let imap = c.imap.expect("imap");
+        assert_eq!(imap.poll_interval, Duration::from_secs(60));
+        assert_eq!(
+            imap.password_file,
+            Some(PathBuf::from("/etc/blankett/imap-password"))
+        );
+        assert_eq!(
+            c.smtp.expect("smtp").password_env.as_deref(),
+            Some("SMTP_PASSWORD")
+        );
+    }
+
+    #[test]
+    fn plain_connections_only_on_loopback() {
+        let text = "[imap]\nhost = \"imap.example.se\"\nsecurity = \"none\"\nusername = \"a\"\n";
+        assert!(Config::parse(text, Path::new(".")).is_err());
+        let text = "[imap]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\nusername = \"a\"\n";
+        assert!(Config::parse(text, Path::new(".")).is_ok());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("soon").is_err());
     }
 }

@@ -68,6 +68,23 @@ impl Key {
         }
     }
 
+    /// The label to write when asked for this value alone, as blankett's
+    /// notices suggest; each one reads back as this key.
+    pub fn reply_label(self) -> &'static str {
+        match self {
+            Key::Organisation => "Organisation",
+            Key::RepresentativeName => "Representant",
+            Key::RepresentativeEmail => "Representantens mejladress",
+            Key::SubstituteName => "Ersättare",
+            Key::SubstituteEmail => "Ersättarens mejladress",
+            Key::InternalChannels => "Interna kontaktvägar",
+            Key::ManagerName => "Namn på ansvarig chef",
+            Key::ManagerTitle => "Titel",
+            Key::ManagerContact => "Mejl/telefon",
+            Key::SignedDate => "Datum",
+        }
+    }
+
     /// Whether the value must be a single e-mail address.
     pub fn is_address(self) -> bool {
         matches!(self, Key::RepresentativeEmail | Key::SubstituteEmail)

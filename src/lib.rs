@@ -14,14 +14,22 @@
 
 pub mod attach;
 pub mod classify;
+pub mod compose;
 pub mod config;
+pub mod daemon;
 pub mod dates;
+pub mod decide;
 pub mod error;
 pub mod form;
 pub mod limits;
+pub mod mailbox;
 pub mod mime;
 pub mod organisations;
+pub mod outgoing;
 pub mod parse;
 pub mod report;
+pub mod secrets;
+pub mod sender;
+pub mod store;
 pub mod text;
 pub mod values;

@@ -1,0 +1,322 @@
+//! Writes blankett's mail: renders the Swedish templates (`templates/`) for
+//! an answer into a subject, a text part and an HTML part. Template sources
+//! come in as strings (the edge reads the folder, or the copies built into
+//! the binary are used), so rendering is pure.
+
+use crate::decide::{AnswerKind, ReviewReason};
+use crate::form::Key;
+use crate::mime::Mail;
+use crate::organisations::Organisations;
+use crate::report::Report;
+use minijinja::value::Serde;
+use minijinja::{context, Environment, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// The templates built into the binary, by file name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("macros.j2", include_str!("../templates/macros.j2")),
+    (
+        "confirmation.subject",
+        include_str!("../templates/confirmation.subject"),
+    ),
+    (
+        "confirmation.txt",
+        include_str!("../templates/confirmation.txt"),
+    ),
+    (
+        "confirmation.html",
+        include_str!("../templates/confirmation.html"),
+    ),
+    (
+        "incomplete.subject",
+        include_str!("../templates/incomplete.subject"),
+    ),
+    (
+        "incomplete.txt",
+        include_str!("../templates/incomplete.txt"),
+    ),
+    (
+        "incomplete.html",
+        include_str!("../templates/incomplete.html"),
+    ),
+    (
+        "receipt.subject",
+        include_str!("../templates/receipt.subject"),
+    ),
+    ("receipt.txt", include_str!("../templates/receipt.txt")),
+    ("receipt.html", include_str!("../templates/receipt.html")),
+    (
+        "review_notice.subject",
+        include_str!("../templates/review_notice.subject"),
+    ),
+    (
+        "review_notice.txt",
+        include_str!("../templates/review_notice.txt"),
+    ),
+    (
+        "review_notice.html",
+        include_str!("../templates/review_notice.html"),
+    ),
+    (
+        "rate_limited.subject",
+        include_str!("../templates/rate_limited.subject"),
+    ),
+    (
+        "rate_limited.txt",
+        include_str!("../templates/rate_limited.txt"),
+    ),
+    (
+        "rate_limited.html",
+        include_str!("../templates/rate_limited.html"),
+    ),
+];
+
+/// A template that does not compile or render.
+#[derive(Debug, Error)]
+#[error("template {name}: {message}; fix the file in the templates folder (templates/README.md lists the variables)")]
+pub struct TemplateError {
+    pub name: String,
+    pub message: String,
+}
+
+/// The compiled templates.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// One rendered mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A value as the templates see it.
+#[derive(Debug, Clone, Serialize)]
+struct Item {
+    key: &'static str,
+    label: &'static str,
+    form_label: &'static str,
+    value: String,
+    /// The value's lines, for HTML (`<br>` between them).
+    lines: Vec<String>,
+    code: &'static str,
+}
+
+impl Templates {
+    /// Compiles templates; `overrides` (file name to source) replace the
+    /// built-in ones of the same name.
+    pub fn new(overrides: &BTreeMap<String, String>) -> Result<Self, TemplateError> {
+        let mut env = Environment::new();
+        for (name, builtin) in BUILTIN {
+            let source = overrides
+                .get(*name)
+                .cloned()
+                .unwrap_or_else(|| builtin.to_string());
+            env.add_template_owned(name.to_string(), source)
+                .map_err(|e| TemplateError {
+                    name: name.to_string(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(Templates { env })
+    }
+
+    /// The built-in templates.
+    pub fn builtin() -> Self {
+        Self::new(&BTreeMap::new()).expect("the built-in templates compile")
+    }
+
+    /// Renders one kind of mail with its variables.
+    pub fn render(&self, kind: AnswerKind, vars: &Value) -> Result<Rendered, TemplateError> {
+        let stem = kind.template();
+        let render = |ext: &str| {
+            let name = format!("{stem}.{ext}");
+            self.env
+                .get_template(&name)
+                .and_then(|t| t.render(vars))
+                .map_err(|e| TemplateError {
+                    name: name.clone(),
+                    message: format!("{e:#}"),
+                })
+        };
+        let subject = render("subject")?
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(Rendered {
+            subject: subject.trim().to_string(),
+            text: render("txt")?,
+            html: render("html")?,
+        })
+    }
+}
+
+/// The variables every template receives (templates/README.md lists them).
+pub fn variables(
+    mail: &Mail,
+    report: &Report,
+    organisations: &Organisations,
+    reference: &str,
+    review: Option<ReviewReason>,
+    limit: u32,
+) -> Value {
+    let fields: Vec<Item> = report
+        .fields
+        .iter()
+        .map(|(k, v)| item(*k, v.clone(), ""))
+        .collect();
+    let missing: Vec<Item> = report
+        .missing
+        .iter()
+        .map(|k| item(*k, String::new(), ""))
+        .collect();
+    let invalid: Vec<Item> = report
+        .invalid
+        .iter()
+        .map(|i| item(i.field, i.value.clone(), i.code))
+        .collect();
+    let organisation = report
+        .organisation_id
+        .as_deref()
+        .and_then(|id| organisations.get(id))
+        .map(|o| o.name.clone())
+        .or_else(|| report.fields.get(&Key::Organisation).cloned())
+        .unwrap_or_default();
+    let subject = strip_reply_prefix(&mail.subject);
+    let sender = mail.from_address.clone().unwrap_or_default();
+    context! {
+        subject => subject,
+        sender => sender.clone(),
+        recipient => sender,
+        organisation => organisation,
+        organisation_id => report.organisation_id.clone(),
+        status => report.status.as_str(),
+        source => report.source.clone(),
+        fields => Value::from(Serde(fields)),
+        missing => Value::from(Serde(missing)),
+        invalid => Value::from(Serde(invalid)),
+        reference => reference,
+        reason => review.map(ReviewReason::code),
+        limit => limit,
+    }
+}
+
+fn item(key: Key, value: String, code: &'static str) -> Item {
+    Item {
+        key: key.as_str(),
+        label: key.form_label(),
+        form_label: key.reply_label(),
+        lines: value.lines().map(str::to_string).collect(),
+        value,
+        code,
+    }
+}
+
+/// The subject without the `Re:`/`SV:` prefixes answers would stack up.
+pub fn strip_reply_prefix(subject: &str) -> String {
+    let mut s = subject.trim();
+    loop {
+        let lower = s.to_lowercase();
+        let cut = ["re:", "sv:", "aw:", "vs:", "ang:", "antw:"]
+            .iter()
+            .find(|p| lower.starts_with(*p))
+            .map(|p| p.len());
+        match cut {
+            Some(n) => s = s[n..].trim_start(),
+            None => return s.to_string(),
+        }
+    }
+}
+
+/// A short code that people can quote: `BL-` and six letters or digits,
+/// derived from the message's identity.
+pub fn reference(identity: &str) -> String {
+    // FNV-1a: stable across versions and machines, unlike std's hasher.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in identity.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let code: String = (0..6)
+        .map(|i| ALPHABET[((hash >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    format!("BL-{code}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn report() -> Report {
+        let mut r = Report::without_fields(Status::Incomplete, "body", None);
+        r.fields.insert(Key::Organisation, "Falun kommun".into());
+        r.fields
+            .insert(Key::InternalChannels, "APT\nIntranät <b>".into());
+        r.organisation_id = Some("falu-kommun".into());
+        r.missing = vec![Key::SubstituteName, Key::SubstituteEmail];
+        r
+    }
+
+    #[test]
+    fn every_kind_renders_in_swedish() {
+        let t = Templates::builtin();
+        let mail = Mail {
+            subject: "SV: Blankett".into(),
+            from_address: Some("anna@falun.se".into()),
+            ..Mail::default()
+        };
+        let orgs = Organisations::builtin();
+        let vars = variables(
+            &mail,
+            &report(),
+            &orgs,
+            "BL-ABC234",
+            Some(ReviewReason::Unreadable),
+            5,
+        );
+        for kind in [
+            AnswerKind::Confirmation,
+            AnswerKind::Incomplete,
+            AnswerKind::Receipt,
+            AnswerKind::ReviewNotice,
+            AnswerKind::RateLimited,
+        ] {
+            let r = t.render(kind, &vars).expect("renders");
+            assert!(
+                !r.subject.is_empty() && !r.subject.contains('\n'),
+                "{kind:?}"
+            );
+            assert!(r.text.contains("BL-ABC234"), "{kind:?}: {}", r.text);
+            assert!(r.html.contains("BL-ABC234"), "{kind:?}");
+        }
+        let r = t.render(AnswerKind::Incomplete, &vars).expect("renders");
+        assert_eq!(r.subject, "Re: Blankett [BL-ABC234]");
+        assert!(r.text.contains("- Ersättare\n"), "{}", r.text);
+        assert!(r.text.contains("Ersättarens mejladress: ..."), "{}", r.text);
+        let r = t.render(AnswerKind::Confirmation, &vars).expect("renders");
+        assert!(r.text.contains("Falu kommun"), "{}", r.text);
+        assert!(r.html.contains("APT<br>Intranät &lt;b&gt;"), "{}", r.html);
+    }
+
+    #[test]
+    fn a_broken_override_names_the_file() {
+        let overrides = BTreeMap::from([("receipt.txt".to_string(), "{% if %}".to_string())]);
+        let err = Templates::new(&overrides).err().expect("does not compile");
+        assert!(err.to_string().contains("receipt.txt"));
+    }
+
+    #[test]
+    fn references_are_stable_and_short() {
+        assert_eq!(reference("<a@b>"), reference("<a@b>"));
+        assert_ne!(reference("<a@b>"), reference("<a@c>"));
+        assert_eq!(reference("x").len(), 9);
+        assert_eq!(strip_reply_prefix("SV: Re: Blankett"), "Blankett");
+    }
+}

@@ -1,0 +1,353 @@
+//! The one place that sequences the effects for one message: fetch, read,
+//! decide, store the decision with its answers in one transaction, move, and
+//! send from the outbox. The mailbox, the sender and the clock come in as
+//! traits, so the same code runs against IMAP/SMTP, a folder of files, or tests.
+
+use super::reader::Reader;
+use super::{Clock, DeskError};
+use crate::compose::{self, Templates};
+use crate::decide::{self, AnswerKind, Decision, Destination, Facts, Policy};
+use crate::mailbox::Mailbox;
+use crate::mime::{self, Mail};
+use crate::outgoing::{self, Outgoing, Thread, MARKER_HEADER};
+use crate::report::{Report, Status};
+use crate::sender::{SendError, Sender};
+use crate::store::{Handled, Place, Queued, Store};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::{info, warn};
+
+/// What the desk needs besides its edges.
+pub struct Setup {
+    pub reader: Arc<Reader>,
+    pub templates: Templates,
+    pub policy: Policy,
+    /// The From of answers, e.g. `Länsgruppen MVK <strateg@lst.se>`.
+    pub from: String,
+    pub message_id_domain: String,
+    /// This installation's loop-marker token.
+    pub marker: String,
+    pub processed_folder: String,
+    pub review_folder: String,
+    pub max_attempts: u32,
+    /// How long reading one message may take.
+    pub time_limit: Duration,
+    /// `false` for `import`: decisions are stored, nothing is sent or moved.
+    pub send: bool,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pass {
+    pub handled: usize,
+    pub answered: usize,
+    pub moved: usize,
+    pub sent: usize,
+}
+
+/// The intake desk: a mailbox, a sender, the database and a clock.
+pub struct Desk<M, S, C> {
+    pub store: Store,
+    pub mailbox: M,
+    pub sender: S,
+    pub clock: C,
+    pub setup: Setup,
+    pub stop: Arc<AtomicBool>,
+}
+
+impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
+    /// Handles every message not handled yet, oldest first, then moves what
+    /// was decided. Stops early, between messages, when asked to stop or when
+    /// a message fails (it is tried again next time).
+    pub async fn poll(&mut self) -> Result<Pass, DeskError> {
+        let info = self.mailbox.select().await?;
+        let folder = self.mailbox.folder().to_string();
+        let last = match self.store.folder(&folder)? {
+            Some((uidvalidity, last)) if uidvalidity == info.uidvalidity => last,
+            Some(_) => {
+                self.resync(&folder, info.uidvalidity, info.uid_next)
+                    .await?
+            }
+            None => {
+                // First start: mail already there is not ours to answer.
+                let last = info.uid_next.saturating_sub(1);
+                self.store.set_folder(&folder, info.uidvalidity, last)?;
+                info!(folder = %folder, last_uid = last, "first start: existing mail is left alone");
+                last
+            }
+        };
+        let mut pass = Pass::default();
+        for uid in self.mailbox.uids_after(last).await? {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let place = Place {
+                folder: folder.clone(),
+                uidvalidity: info.uidvalidity,
+                uid,
+            };
+            if let Some(answers) = self.handle(&place).await? {
+                pass.handled += 1;
+                pass.answered += answers;
+            }
+        }
+        pass.moved = self.finish_moves(&folder, info.uidvalidity).await?;
+        Ok(pass)
+    }
+
+    /// After a UIDVALIDITY change: messages already handled are recognised by
+    /// Message-ID; the new last UID is the highest of those.
+    async fn resync(
+        &mut self,
+        folder: &str,
+        uidvalidity: u32,
+        uid_next: u32,
+    ) -> Result<u32, DeskError> {
+        let mut last = 0;
+        let mut known = 0;
+        for (uid, id) in self.mailbox.message_ids().await? {
+            if let Some(id) = id {
+                if self.store.knows_message_id(&id)? {
+                    last = last.max(uid);
+                    known += 1;
+                }
+            }
+        }
+        if known == 0 {
+            last = uid_next.saturating_sub(1);
+        }
+        warn!(
+            folder,
+            uidvalidity,
+            known,
+            last_uid = last,
+            "UIDVALIDITY changed: matched handled mail by Message-ID"
+        );
+        self.store.set_folder(folder, uidvalidity, last)?;
+        Ok(last)
+    }
+
+    /// Handles one message; `None` when it was handled before or vanished.
+    async fn handle(&mut self, place: &Place) -> Result<Option<usize>, DeskError> {
+        if self.store.is_handled(place)? {
+            return Ok(None);
+        }
+        let attempts = self.store.count_attempt(place, "reading")?;
+        let Some(raw) = self.mailbox.fetch(place.uid).await? else {
+            self.store
+                .set_folder(&place.folder, place.uidvalidity, place.uid)?;
+            return Ok(None);
+        };
+        let (mail, report, decision) = if attempts > self.setup.max_attempts {
+            warn!(
+                uid = place.uid,
+                attempts, "message failed repeatedly: sent to review"
+            );
+            let mail = mime::read(&raw, &self.setup.reader.limits).unwrap_or_default();
+            let report =
+                Report::without_fields(Status::Unreadable, "body", Some("handling failed".into()));
+            (mail, report, decide::failed_too_often(&self.setup.policy))
+        } else {
+            self.read_and_decide(&raw).await?
+        };
+        let now = self.clock.now();
+        let reference =
+            compose::reference(mail.message_id.as_deref().unwrap_or(&format!("{place:?}")));
+        let answers = if self.setup.send {
+            self.answers(&mail, &report, &decision, &reference, &raw)?
+        } else {
+            Vec::new()
+        };
+        let destination = match (self.setup.send, decision.destination) {
+            (false, _) | (_, Destination::Stay) => "stay",
+            (_, Destination::Processed) => "processed",
+            (_, Destination::Review) => "review",
+        };
+        let handled = Handled {
+            place: place.clone(),
+            message_id: mail.message_id.clone(),
+            sender: decide::reply_address(&mail),
+            status: report.status.as_str().to_string(),
+            note: decision.note.to_string(),
+            destination: destination.to_string(),
+            reference,
+            report_json: serde_json::to_string(&report).unwrap_or_default(),
+            raw,
+        };
+        self.store.commit(
+            &handled,
+            &answers,
+            &now.format("%Y-%m-%d").to_string(),
+            &now.to_rfc3339(),
+        )?;
+        info!(
+            uid = place.uid,
+            status = report.status.as_str(),
+            org = report.organisation_id.as_deref().unwrap_or("-"),
+            answers = answers.len(),
+            note = decision.note,
+            "handled"
+        );
+        Ok(Some(answers.len()))
+    }
+
+    async fn read_and_decide(&self, raw: &[u8]) -> Result<(Mail, Report, Decision), DeskError> {
+        let reader = Arc::clone(&self.setup.reader);
+        let bytes = raw.to_vec();
+        let job = tokio::task::spawn_blocking(move || reader.read(&bytes));
+        let (mail, report) = match tokio::time::timeout(self.setup.time_limit, job).await {
+            Ok(Ok(read)) => read,
+            Ok(Err(join)) => {
+                return Err(DeskError::Message(format!(
+                    "reading the message failed: {join}"
+                )))
+            }
+            Err(_) => {
+                return Err(DeskError::Message(
+                    "reading the message took too long".into(),
+                ))
+            }
+        };
+        if mail
+            .header(&MARKER_HEADER.to_ascii_lowercase())
+            .map(str::trim)
+            == Some(self.setup.marker.as_str())
+        {
+            let own = Decision {
+                answers: Vec::new(),
+                destination: Destination::Stay,
+                review: None,
+                note: "blankett's own mail: left alone",
+            };
+            return Ok((mail, report, own));
+        }
+        let sender = decide::reply_address(&mail).unwrap_or_default();
+        let today = self.clock.now().format("%Y-%m-%d").to_string();
+        let facts = Facts {
+            answers_today: self.store.answers_today(&sender, &today)?,
+            failures: 0,
+        };
+        let decision = decide::decide(&mail, &report, &self.setup.policy, facts);
+        Ok((mail, report, decision))
+    }
+
+    fn answers(
+        &self,
+        mail: &Mail,
+        report: &Report,
+        decision: &Decision,
+        reference: &str,
+        raw: &[u8],
+    ) -> Result<Vec<Queued>, DeskError> {
+        let vars = compose::variables(
+            mail,
+            report,
+            &self.setup.reader.organisations,
+            reference,
+            decision.review,
+            self.setup.policy.max_per_day,
+        );
+        let thread = Thread {
+            message_id: mail.message_id.clone(),
+            references: mail.references.clone(),
+        };
+        let mut out = Vec::new();
+        for answer in &decision.answers {
+            let rendered = self.setup.templates.render(answer.kind, &vars)?;
+            let message_id = outgoing::new_message_id(&self.setup.message_id_domain);
+            let bytes = outgoing::build(&Outgoing {
+                from: &self.setup.from,
+                to: &answer.to,
+                rendered: &rendered,
+                message_id: &message_id,
+                thread: &thread,
+                marker: &self.setup.marker,
+                original: (answer.kind == AnswerKind::ReviewNotice).then_some(raw),
+            })?;
+            out.push(Queued {
+                kind: answer.kind.template().to_string(),
+                recipient: answer.to.clone(),
+                message_id,
+                bytes,
+                counts: answer.kind.to_sender(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Moves handled messages where their decision says; a failure is left
+    /// for the next pass.
+    async fn finish_moves(&mut self, folder: &str, uidvalidity: u32) -> Result<usize, DeskError> {
+        let mut moved = 0;
+        for pending in self.store.pending_moves()? {
+            if pending.place.folder != folder || pending.place.uidvalidity != uidvalidity {
+                continue;
+            }
+            let target = match pending.destination.as_str() {
+                "review" => &self.setup.review_folder,
+                _ => &self.setup.processed_folder,
+            };
+            if !target.is_empty() {
+                self.mailbox.move_to(pending.place.uid, target).await?;
+                moved += 1;
+            }
+            self.store.mark_moved(pending.id)?;
+        }
+        Ok(moved)
+    }
+
+    /// Sends what is due in the outbox. Temporary failures are retried with
+    /// growing pauses (up to an hour), never given up; a permanent refusal is
+    /// recorded and not retried.
+    pub async fn drain(&mut self) -> Result<usize, DeskError> {
+        let envelope_from = envelope_address(&self.setup.from);
+        let mut sent = 0;
+        loop {
+            let now = self.clock.now();
+            let due = self.store.due(&now.to_rfc3339(), 50)?;
+            if due.is_empty() {
+                return Ok(sent);
+            }
+            for item in due {
+                match self
+                    .sender
+                    .send(&envelope_from, &item.recipient, &item.bytes)
+                    .await
+                {
+                    Ok(()) => {
+                        self.store
+                            .mark_sent(item.id, &self.clock.now().to_rfc3339())?;
+                        info!(outbox = item.id, "answer sent");
+                        sent += 1;
+                    }
+                    Err(SendError::Permanent(e)) => {
+                        warn!(outbox = item.id, error = %e, "answer refused by the server: not retried");
+                        self.store.mark_retry(item.id, &e, None)?;
+                    }
+                    Err(SendError::Temporary(e)) => {
+                        let pause = retry_pause(item.attempts);
+                        let next = now + chrono::Duration::from_std(pause).unwrap_or_default();
+                        warn!(outbox = item.id, error = %e, retry_in = pause.as_secs(), "sending failed: will retry");
+                        self.store
+                            .mark_retry(item.id, &e, Some(&next.to_rfc3339()))?;
+                        return Ok(sent);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The pause before the next try: 30 s, doubling, at most an hour.
+pub fn retry_pause(attempts: u32) -> Duration {
+    Duration::from_secs((30u64 << attempts.min(7)).min(3600))
+}
+
+/// The bare address of a `Name <addr>` From.
+pub fn envelope_address(from: &str) -> String {
+    match (from.rfind('<'), from.rfind('>')) {
+        (Some(s), Some(e)) if s < e => from[s + 1..e].trim().to_string(),
+        _ => from.trim().to_string(),
+    }
+}
