@@ -138,6 +138,18 @@ pub struct PendingMove {
     pub destination: String,
 }
 
+/// One handled message with its answers, for summaries.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub uid: u32,
+    pub status: String,
+    pub note: String,
+    pub destination: String,
+    pub reference: String,
+    /// Kind and recipient of each answer.
+    pub answers: Vec<(String, String)>,
+}
+
 /// Counts for `status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -419,6 +431,39 @@ impl Store {
             [],
             |r| r.get(0),
         )?)
+    }
+
+    /// Every handled message, oldest first, with its answers.
+    pub fn summaries(&self) -> Result<Vec<Summary>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, uid, status, note, destination, reference FROM messages ORDER BY id",
+        )?;
+        let rows: Vec<(i64, Summary)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    Summary {
+                        uid: r.get(1)?,
+                        status: r.get(2)?,
+                        note: r.get(3)?,
+                        destination: r.get(4)?,
+                        reference: r.get(5)?,
+                        answers: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut answers = self
+            .conn
+            .prepare("SELECT kind, recipient FROM outbox WHERE message = ?1 ORDER BY id")?;
+        let mut out = Vec::new();
+        for (id, mut summary) in rows {
+            summary.answers = answers
+                .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            out.push(summary);
+        }
+        Ok(out)
     }
 
     /// How much was handled and sent.

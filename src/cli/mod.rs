@@ -1,6 +1,8 @@
 //! The command line: one file per subcommand. The doc comments on these types
 //! are the `--help` text.
 
+pub mod demo;
+pub mod desk;
 pub mod parse;
 
 use anyhow::{Context as _, Result};
@@ -26,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Read one message (.eml) and print what it holds as JSON; touches nothing.
     Parse(parse::Args),
+    /// Run the whole pipeline on bundled sample mail, with no server.
+    Demo(demo::Args),
 }
 
 /// The configuration and the organisation list it names.
@@ -64,5 +68,12 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
 pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(&args, cli.config.as_deref()),
+        Command::Demo(args) => runtime()?.block_on(demo::run(&args)),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }

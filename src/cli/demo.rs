@@ -1,0 +1,157 @@
+//! `blankett demo`: the whole pipeline on bundled sample mail, with a
+//! temporary database, a folder as inbox and a folder as outbox. No server.
+
+use super::desk;
+use anyhow::{Context as _, Result};
+use blankett::config::Config;
+use blankett::daemon::run;
+use blankett::mailbox::dir::DirMailbox;
+use blankett::sender::file::FileSender;
+use clap::Args as ClapArgs;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Run the intake desk on bundled sample mail and show what it did.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// Folder for the demo's inbox, outbox and database (default: a new
+    /// folder under the system's temporary folder).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// The sample mail: what organisations send, and what they do not.
+const SAMPLES: &[(&str, &[u8])] = &[
+    (
+        "01-form-in-body.eml",
+        include_bytes!("../../tests/fixtures/p01-body-outlook-complete.eml"),
+    ),
+    (
+        "02-reply-above-quote.eml",
+        include_bytes!("../../tests/fixtures/p03-reply-outlook-above-quote.eml"),
+    ),
+    (
+        "03-outlook-html-table.eml",
+        include_bytes!("../../tests/fixtures/p07-html-table-inline-logo.eml"),
+    ),
+    (
+        "04-word-attachment.eml",
+        include_bytes!("../../tests/fixtures/p08-docx-table.eml"),
+    ),
+    (
+        "05-fillable-pdf.eml",
+        include_bytes!("../../tests/fixtures/p12-pdf-fillable.eml"),
+    ),
+    (
+        "06-scanned-form.eml",
+        include_bytes!("../../tests/fixtures/p13-scan-image-pdf.eml"),
+    ),
+    (
+        "07-substitute-missing.eml",
+        include_bytes!("../../tests/fixtures/p14-incomplete-no-substitute.eml"),
+    ),
+    (
+        "08-invalid-address-and-date.eml",
+        include_bytes!("../../tests/fixtures/p16-invalid-email-and-date.eml"),
+    ),
+    (
+        "09-unknown-organisation.eml",
+        include_bytes!("../../tests/fixtures/p18-unknown-organisation.eml"),
+    ),
+    (
+        "10-question-not-a-form.eml",
+        include_bytes!("../../tests/fixtures/p19-question-next-meeting.eml"),
+    ),
+    (
+        "11-out-of-office.eml",
+        include_bytes!("../../tests/fixtures/p21-auto-reply-outlook-ooo.eml"),
+    ),
+    (
+        "12-forwarded-form.eml",
+        include_bytes!("../../tests/fixtures/p24-forward-inline.eml"),
+    ),
+];
+
+pub async fn run(args: &Args) -> Result<ExitCode> {
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!(
+            "blankett-demo-{}",
+            chrono::Utc::now().format("%Y%m%d-%H%M%S")
+        )),
+    };
+    if dir.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!(
+            "{} is not empty: give --dir a new or empty folder",
+            dir.display()
+        );
+    }
+    let inbox = dir.join("inbox");
+    let outbox = dir.join("outbox");
+    std::fs::create_dir_all(&inbox)
+        .with_context(|| format!("cannot create {}", inbox.display()))?;
+    let mut config = Config::default();
+    config.strategist.address = "strateg@lansstyrelsen.test".into();
+    let from = "Länsgruppen MVK <strateg@lansstyrelsen.test>";
+    let store = desk::store(&dir.join("blankett.sqlite"))?;
+    let setup = desk::setup(
+        &config,
+        blankett::organisations::Organisations::builtin(),
+        from,
+        &store,
+        true,
+    )?;
+    let sender = FileSender::new(outbox.clone())
+        .with_context(|| format!("cannot create {}", outbox.display()))?;
+    let mut desk = desk::desk(store, DirMailbox::new(inbox.clone()), sender, setup);
+    // The first pass sees an empty inbox: mail that was there before the
+    // database existed would be left alone.
+    run::once(&mut desk).await?;
+    for (name, bytes) in SAMPLES {
+        std::fs::write(inbox.join(name), bytes)
+            .with_context(|| format!("cannot write the sample {name}"))?;
+    }
+    run::once(&mut desk).await?;
+
+    println!(
+        "blankett demo: {} sample messages handled in {}\n",
+        SAMPLES.len(),
+        dir.display()
+    );
+    println!(
+        "{:<34} {:<12} {:<10} answers",
+        "message", "status", "moved to"
+    );
+    for summary in desk.store.summaries()? {
+        let name = SAMPLES
+            .get(summary.uid.saturating_sub(1) as usize)
+            .map_or("?", |(n, _)| *n);
+        let answers: Vec<String> = summary
+            .answers
+            .iter()
+            .map(|(kind, to)| format!("{kind} to {to}"))
+            .collect();
+        let moved = match summary.destination.as_str() {
+            "processed" => "Behandlade",
+            "review" => "Granska",
+            _ => "(stays)",
+        };
+        println!(
+            "{:<34} {:<12} {:<10} {}",
+            name,
+            summary.status,
+            moved,
+            if answers.is_empty() {
+                "none".to_string()
+            } else {
+                answers.join(", ")
+            }
+        );
+    }
+    println!(
+        "\nThe answers (Swedish, as the senders receive them) are in {}",
+        outbox.display()
+    );
+    println!("Handled mail was moved into {}/Blankett/", inbox.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,212 @@
+//! The desk end to end with a folder as inbox and a folder as outbox: first
+//! start, exactly-once across restarts, no loops on its own mail, the daily
+//! answer limit, and a message that keeps failing going to review.
+
+use blankett::compose::Templates;
+use blankett::daemon::desk::{Desk, Setup};
+use blankett::daemon::reader::Reader;
+use blankett::daemon::run;
+use blankett::daemon::SystemClock;
+use blankett::decide::Policy;
+use blankett::form::default_required;
+use blankett::limits::Limits;
+use blankett::mailbox::dir::DirMailbox;
+use blankett::organisations::Organisations;
+use blankett::sender::file::FileSender;
+use blankett::store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+const FORM: &[u8] = include_bytes!("fixtures/p01-body-outlook-complete.eml");
+const QUESTION: &[u8] = include_bytes!("fixtures/p19-question-next-meeting.eml");
+
+struct Folders {
+    root: PathBuf,
+}
+
+impl Folders {
+    fn new(name: &str) -> Self {
+        let root =
+            std::env::temp_dir().join(format!("blankett-desk-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("inbox")).expect("inbox");
+        Folders { root }
+    }
+    fn inbox(&self) -> PathBuf {
+        self.root.join("inbox")
+    }
+    fn outbox(&self) -> PathBuf {
+        self.root.join("outbox")
+    }
+    fn put(&self, name: &str, bytes: &[u8]) {
+        std::fs::write(self.inbox().join(name), bytes).expect("write mail");
+    }
+    fn sent(&self) -> Vec<Vec<u8>> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.outbox())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+            .iter()
+            .map(|p| std::fs::read(p).expect("read answer"))
+            .collect()
+    }
+}
+
+impl Drop for Folders {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+fn desk(folders: &Folders, time_limit: Duration) -> Desk<DirMailbox, FileSender, SystemClock> {
+    let store =
+        Store::open(&folders.root.join("db.sqlite"), "2026-11-30T08:00:00Z").expect("database");
+    let marker = store
+        .meta_or_insert("marker_token", || "test-token".into())
+        .expect("marker");
+    let setup = Setup {
+        reader: Arc::new(Reader {
+            organisations: Organisations::builtin(),
+            required: default_required(),
+            limits: Limits::default(),
+            ocr: None,
+        }),
+        templates: Templates::builtin(),
+        policy: Policy {
+            strategist: vec!["strateg@lansstyrelsen.test".into()],
+            own_address: "strateg@lansstyrelsen.test".into(),
+            max_per_day: 5,
+            min_ocr_confidence: 60.0,
+        },
+        from: "Länsgruppen MVK <strateg@lansstyrelsen.test>".into(),
+        message_id_domain: "lansstyrelsen.test".into(),
+        marker,
+        processed_folder: "Blankett/Behandlade".into(),
+        review_folder: "Blankett/Granska".into(),
+        max_attempts: 3,
+        time_limit,
+        send: true,
+    };
+    Desk {
+        store,
+        mailbox: DirMailbox::new(folders.inbox()),
+        sender: FileSender::new(folders.outbox()).expect("outbox"),
+        clock: SystemClock,
+        setup,
+        stop: Arc::new(AtomicBool::new(false)),
+    }
+}
+
+fn exists(dir: &Path, name: &str) -> bool {
+    dir.join(name).exists()
+}
+
+#[tokio::test]
+async fn first_start_leaves_old_mail_and_new_mail_is_answered_once() {
+    let f = Folders::new("once");
+    f.put("old.eml", FORM);
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first pass");
+    assert!(f.sent().is_empty(), "old mail is not answered");
+    assert!(exists(&f.inbox(), "old.eml"), "old mail is not moved");
+
+    f.put("new.eml", FORM);
+    f.put("question.eml", QUESTION);
+    run::once(&mut d).await.expect("second pass");
+    assert_eq!(
+        f.sent().len(),
+        1,
+        "the form is answered, the question is not"
+    );
+    assert!(exists(&f.inbox().join("Blankett/Behandlade"), "new.eml"));
+    assert!(
+        exists(&f.inbox(), "question.eml"),
+        "a question stays where it is"
+    );
+
+    // A restart with the same database handles nothing again.
+    drop(d);
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("after restart");
+    assert_eq!(f.sent().len(), 1);
+    assert_eq!(d.store.counts().expect("counts").handled, 2);
+}
+
+#[tokio::test]
+async fn a_crash_before_sending_loses_no_answer() {
+    let f = Folders::new("crash");
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first pass");
+    f.put("form.eml", FORM);
+    // Decide and queue, then "crash" before the outbox is drained.
+    d.poll().await.expect("poll");
+    drop(d);
+    assert!(f.sent().is_empty());
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("after restart");
+    assert_eq!(
+        f.sent().len(),
+        1,
+        "the queued answer is sent after the restart"
+    );
+}
+
+#[tokio::test]
+async fn its_own_answers_in_the_inbox_cause_no_loop() {
+    let f = Folders::new("loop");
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first pass");
+    f.put("form.eml", FORM);
+    run::once(&mut d).await.expect("answer");
+    let answer = f.sent().pop().expect("one answer");
+    // The answer lands in the same inbox (the strategist is Cc'd, say).
+    f.put("zz-own-answer.eml", &answer);
+    run::once(&mut d).await.expect("own mail");
+    assert_eq!(f.sent().len(), 1, "blankett does not answer itself");
+    assert!(
+        exists(&f.inbox(), "zz-own-answer.eml"),
+        "its own mail is left where it is"
+    );
+}
+
+#[tokio::test]
+async fn the_daily_limit_stops_answers_and_tells_the_strategist() {
+    let f = Folders::new("limit");
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first pass");
+    for i in 0..7 {
+        let text = String::from_utf8_lossy(FORM)
+            .replace("Message-ID: <AS8", &format!("Message-ID: <n{i}AS8"));
+        f.put(&format!("form{i}.eml"), text.as_bytes());
+    }
+    run::once(&mut d).await.expect("pass");
+    let sent = f.sent();
+    let to_strategist = sent
+        .iter()
+        .filter(|m| String::from_utf8_lossy(m).contains("To: strateg@lansstyrelsen.test"))
+        .count();
+    assert_eq!(sent.len(), 6, "five answers and one notice");
+    assert_eq!(to_strategist, 1);
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_goes_to_review() {
+    let f = Folders::new("fail");
+    // No time at all to read: every attempt fails.
+    let mut d = desk(&f, Duration::ZERO);
+    run::once(&mut d).await.expect("first pass");
+    f.put("form.eml", FORM);
+    for _ in 0..3 {
+        assert!(run::once(&mut d).await.is_err(), "the attempt fails");
+    }
+    run::once(&mut d)
+        .await
+        .expect("the fourth pass gives up and goes on");
+    assert!(exists(&f.inbox().join("Blankett/Granska"), "form.eml"));
+    let sent = f.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(String::from_utf8_lossy(&sent[0]).contains("To: strateg@lansstyrelsen.test"));
+}
