@@ -13,6 +13,8 @@ pub struct Mail {
     /// understands it, raw otherwise).
     pub headers: Vec<(String, String)>,
     pub subject: String,
+    /// The Date header, as seconds since 1970 (UTC).
+    pub date: Option<i64>,
     pub from_address: Option<String>,
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
@@ -95,6 +97,7 @@ fn convert(message: &Message<'_>, limits: &Limits, depth: usize) -> Mail {
             .map(|(name, value)| (name.to_ascii_lowercase(), decode_header(value)))
             .collect(),
         subject: message.subject().unwrap_or_default().to_string(),
+        date: message.date().map(|d| d.to_timestamp()),
         from_address: message
             .from()
             .and_then(|a| a.first())

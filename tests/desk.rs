@@ -62,6 +62,10 @@ impl Drop for Folders {
 }
 
 fn desk(folders: &Folders, time_limit: Duration) -> Desk<DirMailbox, FileSender, SystemClock> {
+    desk_sending(folders, time_limit, true)
+}
+
+fn desk_sending(folders: &Folders, time_limit: Duration, send: bool) -> Desk<DirMailbox, FileSender, SystemClock> {
     let store =
         Store::open(&folders.root.join("db.sqlite"), "2026-11-30T08:00:00Z").expect("database");
     let marker = store
@@ -88,7 +92,7 @@ fn desk(folders: &Folders, time_limit: Duration) -> Desk<DirMailbox, FileSender,
         review_folder: "Blankett/Granska".into(),
         max_attempts: 3,
         time_limit,
-        send: true,
+        send,
     };
     Desk {
         store,
@@ -209,4 +213,28 @@ async fn a_message_that_keeps_failing_goes_to_review() {
     let sent = f.sent();
     assert_eq!(sent.len(), 1);
     assert!(String::from_utf8_lossy(&sent[0]).contains("To: strateg@lansstyrelsen.test"));
+}
+
+#[tokio::test]
+async fn import_reads_old_forms_and_sends_nothing() {
+    let f = Folders::new("import");
+    f.put("a-old-form.eml", FORM); // dated 27 Nov 2026
+    f.put("b-question.eml", QUESTION);
+    let mut d = desk_sending(&f, Duration::from_secs(60), false);
+    // 2026-11-01T00:00:00Z
+    let pass = d.import(1_793_491_200).await.expect("import");
+    assert_eq!(pass.handled, 2);
+    assert!(f.sent().is_empty() && d.store.counts().expect("counts").queued == 0);
+    assert!(exists(&f.inbox(), "a-old-form.eml"), "import moves nothing");
+    drop(d);
+    // The daemon afterwards neither answers nor re-reads the imported mail.
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("pass");
+    assert!(f.sent().is_empty());
+    assert_eq!(d.store.counts().expect("counts").handled, 2);
+    // A date after the mail's imports nothing.
+    let g = Folders::new("import-late");
+    g.put("a-old-form.eml", FORM);
+    let mut d = desk_sending(&g, Duration::from_secs(60), false);
+    assert_eq!(d.import(1_798_761_600).await.expect("import").handled, 0);
 }

@@ -3,6 +3,7 @@
 use anyhow::{Context as _, Result};
 use blankett::parse::{parse, Context};
 use clap::Args as ClapArgs;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,6 +33,13 @@ pub fn run(args: &Args, config: Option<&std::path::Path>) -> Result<ExitCode> {
     };
     let report = parse(&bytes, &ctx)
         .with_context(|| format!("cannot read {} as a message", args.file.display()))?;
-    println!("{}", report.to_json());
-    Ok(ExitCode::SUCCESS)
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{}", report.to_json()) {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => {
+            other.context("cannot write to standard output")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -96,6 +96,37 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         Ok(pass)
     }
 
+    /// Reads mail that was there before blankett started, dated `since` or
+    /// later, into the database: nothing is sent or moved (`setup.send` is
+    /// false for import). Afterwards all existing mail counts as seen.
+    pub async fn import(&mut self, since: i64) -> Result<Pass, DeskError> {
+        let info = self.mailbox.select().await?;
+        let folder = self.mailbox.folder().to_string();
+        let mut pass = Pass::default();
+        for uid in self.mailbox.uids_after(0).await? {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let place = Place {
+                folder: folder.clone(),
+                uidvalidity: info.uidvalidity,
+                uid,
+            };
+            let Some(raw) = self.mailbox.fetch(uid).await? else { continue };
+            let dated = mime::read(&raw, &self.setup.reader.limits).and_then(|m| m.date);
+            if dated.is_none_or(|d| d < since) {
+                continue;
+            }
+            if self.handle(&place).await?.is_some() {
+                pass.handled += 1;
+            }
+        }
+        let last = self.store.folder(&folder)?.map_or(0, |(_, last)| last);
+        self.store
+            .set_folder(&folder, info.uidvalidity, last.max(info.uid_next.saturating_sub(1)))?;
+        Ok(pass)
+    }
+
     /// After a UIDVALIDITY change: messages already handled are recognised by
     /// Message-ID; the new last UID is the highest of those.
     async fn resync(
