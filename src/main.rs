@@ -8,6 +8,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // The daemon logs its work; the one-shot commands only warnings.
+    let level = match cli.command {
+        cli::Command::Run | cli::Command::Once | cli::Command::Import { .. } => "info",
+        _ => "warn",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. The doc comments on these types
 //! are the `--help` text.
 
+pub mod daemon;
 pub mod demo;
 pub mod desk;
 pub mod parse;
@@ -30,6 +31,17 @@ pub enum Command {
     Parse(parse::Args),
     /// Run the whole pipeline on bundled sample mail, with no server.
     Demo(demo::Args),
+    /// Watch the inbox and answer forms until SIGTERM/SIGINT (needs --config).
+    Run,
+    /// Handle every message not yet handled, send queued mail, exit (needs --config).
+    Once,
+    /// Read forms that were in the inbox before blankett started into the
+    /// database, dated DATE or later; sends nothing (needs --config).
+    Import {
+        /// The oldest date to read, as YYYY-MM-DD.
+        #[arg(long)]
+        since: String,
+    },
 }
 
 /// The configuration and the organisation list it names.
@@ -69,7 +81,23 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
     match cli.command {
         Command::Parse(args) => parse::run(&args, cli.config.as_deref()),
         Command::Demo(args) => runtime()?.block_on(demo::run(&args)),
+        Command::Run => {
+            let loaded = load(Some(required(cli.config.as_deref())?))?;
+            runtime()?.block_on(daemon::run(loaded))
+        }
+        Command::Import { since } => {
+            let loaded = load(Some(required(cli.config.as_deref())?))?;
+            runtime()?.block_on(daemon::import(loaded, &since))
+        }
+        Command::Once => {
+            let loaded = load(Some(required(cli.config.as_deref())?))?;
+            runtime()?.block_on(daemon::once(loaded))
+        }
     }
+}
+
+fn required(path: Option<&Path>) -> Result<&Path> {
+    path.ok_or_else(|| anyhow::anyhow!("this command needs a configuration: pass --config FILE or set BLANKETT_CONFIG"))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

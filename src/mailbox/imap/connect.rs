@@ -5,7 +5,6 @@
 use crate::config::{ImapConfig, Security};
 use crate::mailbox::MailboxError;
 use async_imap::imap_proto::{Capability, Response, ResponseCode, Status};
-use async_imap::types::ResponseData;
 use async_imap::{Authenticator, Client};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -37,7 +36,10 @@ impl Connector {
     /// Reads the extra CA (if any) and checks the certificate name.
     pub fn new(config: ImapConfig, password: String) -> Result<Self, MailboxError> {
         let tls = TlsConnector::from(tls_config(config.ca_file.as_deref())?);
-        let wanted = config.tls_name.clone().unwrap_or_else(|| config.host.clone());
+        let wanted = config
+            .tls_name
+            .clone()
+            .unwrap_or_else(|| config.host.clone());
         let name = ServerName::try_from(wanted.clone()).map_err(|_| {
             MailboxError::Config(format!(
                 "`{wanted}` is not a host name a TLS certificate can be checked against: set imap.tls_name"
@@ -62,20 +64,23 @@ impl Connector {
             Security::Tls => {
                 let tls = self.handshake(tcp).await?;
                 let mut client = Client::new(Box::new(tls) as Box<dyn Io>);
-                let disabled = greeting(client.read_response().await)?;
+                let disabled = greeting(&mut client).await?;
                 (client, disabled)
             }
             Security::None => {
                 let mut client = Client::new(Box::new(tcp) as Box<dyn Io>);
-                let disabled = greeting(client.read_response().await)?;
+                let disabled = greeting(&mut client).await?;
                 (client, disabled)
             }
             Security::Starttls => {
                 let mut plain = Client::new(tcp);
-                greeting(plain.read_response().await)?;
-                plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| {
-                    MailboxError::Connection(format!("the server refused STARTTLS: {e}"))
-                })?;
+                greeting(&mut plain).await?;
+                plain
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|e| {
+                        MailboxError::Connection(format!("the server refused STARTTLS: {e}"))
+                    })?;
                 let tls = self.handshake(plain.into_inner()).await?;
                 // No greeting follows STARTTLS; LOGINDISABLED is meant for plain text.
                 (Client::new(Box::new(tls) as Box<dyn Io>), false)
@@ -83,7 +88,10 @@ impl Connector {
         };
         let user = c.username.as_str();
         let result = if login_disabled {
-            let plain = PlainAuth { user, password: &self.password };
+            let plain = PlainAuth {
+                user,
+                password: &self.password,
+            };
             client.authenticate("PLAIN", plain).await
         } else {
             client.login(user, &self.password).await
@@ -145,19 +153,25 @@ pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, MailboxEr
     Ok(Arc::new(config))
 }
 
-/// Checks the greeting; true when the server says LOGIN is disabled.
-fn greeting(read: std::io::Result<Option<ResponseData>>) -> Result<bool, MailboxError> {
-    let response = read
+/// Reads and checks the greeting; true when the server says LOGIN is disabled.
+async fn greeting<T: Io>(client: &mut Client<T>) -> Result<bool, MailboxError> {
+    let response = client
+        .read_response()
+        .await
         .map_err(|e| lost("reading the greeting", e))?
         .ok_or_else(|| MailboxError::Connection("the server closed before its greeting".into()))?;
-    match response.parsed() {
+    check_greeting(response.parsed())
+}
+
+fn check_greeting(response: &Response<'_>) -> Result<bool, MailboxError> {
+    match response {
         Response::Data {
             status: Status::Ok | Status::PreAuth,
             outcome,
         } => Ok(match &outcome.code {
-            Some(ResponseCode::Capabilities(caps)) => caps
-                .iter()
-                .any(|c| matches!(c, Capability::Atom(a) if a.eq_ignore_ascii_case("LOGINDISABLED"))),
+            Some(ResponseCode::Capabilities(caps)) => caps.iter().any(
+                |c| matches!(c, Capability::Atom(a) if a.eq_ignore_ascii_case("LOGINDISABLED")),
+            ),
             _ => false,
         }),
         other => Err(MailboxError::Connection(format!(
