@@ -8,53 +8,12 @@ use blankett::mailbox::imap::ImapMailbox;
 use blankett::mailbox::{Mailbox, MailboxError, Woken};
 use blankett::sender::smtp::SmtpSender;
 use blankett::sender::{SendError, Sender};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-#[path = "mailserver/other_client.rs"]
-mod other_client;
-use other_client::{flag, flags, kick};
-
-const DIR: &str = "/tmp/blankett-mail";
-
-/// The running server's settings (`DIR/env`), starting it on first use.
-fn server() -> &'static HashMap<String, String> {
-    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/mailserver/start.sh");
-        let out = std::process::Command::new(&script)
-            .arg(DIR)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        assert!(
-            out.status.success(),
-            "the test mail server did not start: `{} {DIR}` failed ({}). It must run as root \
-             (it installs dovecot and postfix on first use).\nstdout: {}\nstderr: {}",
-            script.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = std::fs::read_to_string(format!("{DIR}/env")).expect("the server's env file");
-        text.lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    })
-}
-
-fn var(key: &str) -> String {
-    server()
-        .get(key)
-        .unwrap_or_else(|| panic!("{key} missing from {DIR}/env"))
-        .clone()
-}
-
-fn port(key: &str) -> u16 {
-    var(key).parse().expect("a port")
-}
+#[path = "support/mailserver.rs"]
+mod support;
+use support::{flag, flags, kick, var};
 
 /// A unique address for this test run.
 fn address(test: &str, domain: &str) -> String {

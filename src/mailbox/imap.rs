@@ -180,7 +180,8 @@ impl ImapMailbox {
         self.call("search", |s| {
             Box::pin(async move {
                 let found = s.uid_search(&query).await?;
-                s.noop().await?;
+                // `noop()` ends quietly on a closed stream; this does not.
+                s.run_command_and_check_ok("NOOP").await?;
                 Ok(found)
             })
         })
@@ -200,7 +201,8 @@ impl ImapMailbox {
                     .await?
                     .try_collect::<Vec<Fetch>>()
                     .await?;
-                s.noop().await?;
+                // `noop()` ends quietly on a closed stream; this does not.
+                s.run_command_and_check_ok("NOOP").await?;
                 Ok(fetches)
             })
         })

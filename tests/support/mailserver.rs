@@ -1,9 +1,52 @@
-//! For tests/mailserver.rs: what another party does to the mailbox while
-//! blankett watches it (a person's mail client setting flags, the
-//! administrator cutting connections), through async-imap and doveadm directly.
+//! Shared by the tests that need the real mail server: starts Dovecot and
+//! Postfix (scripts/mailserver) once per test binary and reads their
+//! settings, and acts as another party on the mailbox (a person's mail client
+//! setting flags, the administrator cutting connections).
+#![allow(dead_code)]
 
-use super::{port, var, DIR};
 use futures_util::TryStreamExt;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+pub const DIR: &str = "/tmp/blankett-mail";
+
+/// The running server's settings (`DIR/env`), starting it on first use.
+pub fn server() -> &'static HashMap<String, String> {
+    static ENV: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/mailserver/start.sh");
+        let out = std::process::Command::new(&script)
+            .arg(DIR)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "the test mail server did not start: `{} {DIR}` failed ({}). It must run as root \
+             (it installs dovecot and postfix on first use).\nstdout: {}\nstderr: {}",
+            script.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(format!("{DIR}/env")).expect("the server's env file");
+        text.lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    })
+}
+
+pub fn var(key: &str) -> String {
+    server()
+        .get(key)
+        .unwrap_or_else(|| panic!("{key} missing from {DIR}/env"))
+        .clone()
+}
+
+pub fn port(key: &str) -> u16 {
+    var(key).parse().expect("a port")
+}
 
 type RawSession = async_imap::Session<tokio::net::TcpStream>;
 
