@@ -65,7 +65,11 @@ fn desk(folders: &Folders, time_limit: Duration) -> Desk<DirMailbox, FileSender,
     desk_sending(folders, time_limit, true)
 }
 
-fn desk_sending(folders: &Folders, time_limit: Duration, send: bool) -> Desk<DirMailbox, FileSender, SystemClock> {
+fn desk_sending(
+    folders: &Folders,
+    time_limit: Duration,
+    send: bool,
+) -> Desk<DirMailbox, FileSender, SystemClock> {
     let store =
         Store::open(&folders.root.join("db.sqlite"), "2026-11-30T08:00:00Z").expect("database");
     let marker = store
@@ -237,4 +241,95 @@ async fn import_reads_old_forms_and_sends_nothing() {
     g.put("a-old-form.eml", FORM);
     let mut d = desk_sending(&g, Duration::from_secs(60), false);
     assert_eq!(d.import(1_798_761_600).await.expect("import").handled, 0);
+}
+
+/// A mailbox in memory whose UIDVALIDITY can change, as after a server
+/// migration that renumbers every message.
+struct Renumbering {
+    uidvalidity: u32,
+    mail: Vec<(u32, Vec<u8>)>,
+}
+
+impl blankett::mailbox::Mailbox for Renumbering {
+    fn folder(&self) -> &str {
+        "INBOX"
+    }
+    async fn select(
+        &mut self,
+    ) -> Result<blankett::mailbox::FolderInfo, blankett::mailbox::MailboxError> {
+        Ok(blankett::mailbox::FolderInfo {
+            uidvalidity: self.uidvalidity,
+            uid_next: self.mail.iter().map(|(u, _)| u + 1).max().unwrap_or(1),
+        })
+    }
+    async fn uids_after(&mut self, uid: u32) -> Result<Vec<u32>, blankett::mailbox::MailboxError> {
+        Ok(self
+            .mail
+            .iter()
+            .map(|(u, _)| *u)
+            .filter(|u| *u > uid)
+            .collect())
+    }
+    async fn fetch(
+        &mut self,
+        uid: u32,
+    ) -> Result<Option<Vec<u8>>, blankett::mailbox::MailboxError> {
+        Ok(self
+            .mail
+            .iter()
+            .find(|(u, _)| *u == uid)
+            .map(|(_, b)| b.clone()))
+    }
+    async fn message_ids(
+        &mut self,
+    ) -> Result<Vec<(u32, Option<String>)>, blankett::mailbox::MailboxError> {
+        let limits = Limits::default();
+        Ok(self
+            .mail
+            .iter()
+            .map(|(u, b)| {
+                (
+                    *u,
+                    blankett::mime::read(b, &limits).and_then(|m| m.message_id),
+                )
+            })
+            .collect())
+    }
+    async fn move_to(&mut self, _: u32, _: &str) -> Result<(), blankett::mailbox::MailboxError> {
+        Ok(())
+    }
+    async fn wait(
+        &mut self,
+        _: Duration,
+    ) -> Result<blankett::mailbox::Woken, blankett::mailbox::MailboxError> {
+        Ok(blankett::mailbox::Woken::Timeout)
+    }
+}
+
+#[tokio::test]
+async fn a_changed_uidvalidity_handles_nothing_twice() {
+    let f = Folders::new("uidvalidity");
+    let file_desk = desk(&f, Duration::from_secs(60));
+    let mut d = Desk {
+        store: file_desk.store,
+        mailbox: Renumbering {
+            uidvalidity: 1,
+            mail: Vec::new(),
+        },
+        sender: file_desk.sender,
+        clock: SystemClock,
+        setup: file_desk.setup,
+        stop: file_desk.stop,
+    };
+    run::once(&mut d).await.expect("first start");
+    let second = String::from_utf8_lossy(FORM).replace("Message-ID: <AS8", "Message-ID: <two-AS8");
+    d.mailbox.mail.push((1, FORM.to_vec()));
+    run::once(&mut d).await.expect("the form");
+    assert_eq!(f.sent().len(), 1);
+    // The server renumbers: the handled form is UID 7 now, and a new one is 8.
+    d.mailbox.uidvalidity = 2;
+    d.mailbox.mail = vec![(7, FORM.to_vec()), (8, second.into_bytes())];
+    run::once(&mut d).await.expect("after renumbering");
+    assert_eq!(f.sent().len(), 2, "only the new form is answered");
+    assert_eq!(d.store.counts().expect("counts").handled, 2);
 }
