@@ -228,3 +228,52 @@ async fn its_own_notices_cause_no_loop() {
     let again = messages(&w.bot, 1).await;
     assert_eq!(again.len(), inbox.len(), "no answer to its own notice");
 }
+
+#[tokio::test]
+async fn the_daemon_answers_as_mail_arrives_and_stops_on_sigterm() {
+    let w = World::new("run");
+    let anna = w.address("anna", "borlange.test");
+    // Create the bot's mailbox with a mail that predates the daemon.
+    deliver(QUESTION, &anna, &w.bot, &format!("pre-{}@x.test", w.tag)).await;
+    messages(&w.bot, 1).await;
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_blankett"))
+        .arg("--config")
+        .arg(w.dir.join("blankett.toml"))
+        .arg("run")
+        .env("BLANKETT_TEST_PASSWORD", var("MAIL_PASSWORD"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the daemon starts");
+    // Give it time to make its first pass, then send a form while it idles.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    deliver(FORM, &anna, &w.bot, &format!("run-{}@borlange.test", w.tag)).await;
+    let answers = messages(&anna, 1).await;
+    assert_eq!(answers.len(), 1, "answered while running");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut waited = 0;
+    let exit = loop {
+        if let Some(exit) = daemon.try_wait().expect("wait") {
+            break exit;
+        }
+        waited += 1;
+        assert!(
+            waited < 300,
+            "the daemon did not stop within 30 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = daemon.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+    }
+    assert!(
+        exit.success(),
+        "clean exit after SIGTERM: {exit:?} {stderr}"
+    );
+}
