@@ -24,8 +24,6 @@ pub struct Policy {
 pub struct Facts {
     /// Automatic answers already queued today for the sender.
     pub answers_today: u32,
-    /// Times handling this message has failed before.
-    pub failures: u32,
 }
 
 /// The kinds of mail blankett writes; each has its templates.
@@ -106,6 +104,8 @@ pub struct Decision {
     pub answers: Vec<Answer>,
     pub destination: Destination,
     pub review: Option<ReviewReason>,
+    /// The sender would have been answered: it counts against the day's limit.
+    pub counts_for_sender: bool,
     /// A short English note for the log and the database.
     pub note: &'static str,
 }
@@ -116,6 +116,7 @@ impl Decision {
             answers: Vec::new(),
             destination: Destination::Stay,
             review: None,
+            counts_for_sender: false,
             note,
         }
     }
@@ -142,6 +143,7 @@ pub fn decide(mail: &Mail, report: &Report, policy: &Policy, facts: Facts) -> De
             Destination::Processed
         },
         review,
+        counts_for_sender: false,
         note: match sender_answer {
             AnswerKind::Confirmation => "complete form: confirmed",
             AnswerKind::Incomplete => "incomplete form: asked for what is missing",
@@ -154,6 +156,7 @@ pub fn decide(mail: &Mail, report: &Report, policy: &Policy, facts: Facts) -> De
             decision.note = "from blankett's own address: not answered"
         }
         Some(_) if facts.answers_today >= policy.max_per_day => {
+            decision.counts_for_sender = true;
             decision.note = "answer limit for this sender reached: strategist told";
             if facts.answers_today == policy.max_per_day {
                 if let Some(s) = &strategist {
@@ -164,10 +167,13 @@ pub fn decide(mail: &Mail, report: &Report, policy: &Policy, facts: Facts) -> De
                 }
             }
         }
-        Some(to) => decision.answers.push(Answer {
-            kind: sender_answer,
-            to: to.to_string(),
-        }),
+        Some(to) => {
+            decision.counts_for_sender = true;
+            decision.answers.push(Answer {
+                kind: sender_answer,
+                to: to.to_string(),
+            });
+        }
         None => decision.note = "no address to answer",
     }
     if let (Some(_), Some(s)) = (review, strategist) {
@@ -194,6 +200,7 @@ pub fn failed_too_often(policy: &Policy) -> Decision {
             .collect(),
         destination: Destination::Review,
         review: Some(ReviewReason::ProcessingFailed),
+        counts_for_sender: false,
         note: "handling failed repeatedly: sent to review",
     }
 }
@@ -302,17 +309,7 @@ mod tests {
     fn the_daily_limit_tells_the_strategist_once() {
         let p = policy();
         let r = report(Status::Complete, Some("falu-kommun"));
-        let at = |n| {
-            decide(
-                &mail("a@falun.se"),
-                &r,
-                &p,
-                Facts {
-                    answers_today: n,
-                    failures: 0,
-                },
-            )
-        };
+        let at = |n| decide(&mail("a@falun.se"), &r, &p, Facts { answers_today: n });
         assert_eq!(
             kinds(&at(4)),
             vec![(AnswerKind::Confirmation, "a@falun.se")]

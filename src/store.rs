@@ -107,6 +107,9 @@ pub struct Handled {
     pub reference: String,
     pub report_json: String,
     pub raw: Vec<u8>,
+    /// Counts against the sender's daily answer limit (answered, or would
+    /// have been but for the limit).
+    pub counts_for_sender: bool,
 }
 
 /// One answer ready to send.
@@ -116,8 +119,6 @@ pub struct Queued {
     pub recipient: String,
     pub message_id: String,
     pub bytes: Vec<u8>,
-    /// Counts against the recipient's daily limit.
-    pub counts: bool,
 }
 
 /// An answer waiting in the outbox.
@@ -330,10 +331,9 @@ impl Store {
             )?;
         }
         if let Some(sender) = &handled.sender {
-            // Every decided message counts, answered or not, so a loop with
-            // another robot stops at the limit.
-            let counted = answers.iter().any(|a| a.counts) || handled.note.contains("limit");
-            if counted {
+            // Answers past the limit count too, so the limit's notice to the
+            // strategist goes out once.
+            if handled.counts_for_sender {
                 tx.execute(
                     "INSERT INTO answer_counts (recipient, day, count) VALUES (?1, ?2, 1)
                      ON CONFLICT DO UPDATE SET count = count + 1",
@@ -524,6 +524,7 @@ mod tests {
             reference: "BL-AAAAAA".into(),
             report_json: "{}".into(),
             raw: b"raw".to_vec(),
+            counts_for_sender: true,
         }
     }
 
@@ -533,7 +534,6 @@ mod tests {
             recipient: "a@falun.se".into(),
             message_id: "<out@x>".into(),
             bytes: b"mail".to_vec(),
-            counts: true,
         }
     }
 

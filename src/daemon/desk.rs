@@ -112,7 +112,9 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 uidvalidity: info.uidvalidity,
                 uid,
             };
-            let Some(raw) = self.mailbox.fetch(uid).await? else { continue };
+            let Some(raw) = self.mailbox.fetch(uid).await? else {
+                continue;
+            };
             let dated = mime::read(&raw, &self.setup.reader.limits).and_then(|m| m.date);
             if dated.is_none_or(|d| d < since) {
                 continue;
@@ -122,8 +124,11 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             }
         }
         let last = self.store.folder(&folder)?.map_or(0, |(_, last)| last);
-        self.store
-            .set_folder(&folder, info.uidvalidity, last.max(info.uid_next.saturating_sub(1)))?;
+        self.store.set_folder(
+            &folder,
+            info.uidvalidity,
+            last.max(info.uid_next.saturating_sub(1)),
+        )?;
         Ok(pass)
     }
 
@@ -205,6 +210,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             reference,
             report_json: serde_json::to_string(&report).unwrap_or_default(),
             raw,
+            counts_for_sender: self.setup.send && decision.counts_for_sender,
         };
         self.store.commit(
             &handled,
@@ -249,6 +255,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 answers: Vec::new(),
                 destination: Destination::Stay,
                 review: None,
+                counts_for_sender: false,
                 note: "blankett's own mail: left alone",
             };
             return Ok((mail, report, own));
@@ -257,7 +264,6 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         let today = self.clock.now().format("%Y-%m-%d").to_string();
         let facts = Facts {
             answers_today: self.store.answers_today(&sender, &today)?,
-            failures: 0,
         };
         let decision = decide::decide(&mail, &report, &self.setup.policy, facts);
         Ok((mail, report, decision))
@@ -301,7 +307,6 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 recipient: answer.to.clone(),
                 message_id,
                 bytes,
-                counts: answer.kind.to_sender(),
             });
         }
         Ok(out)
