@@ -16,7 +16,7 @@ import argparse, imaplib, os, pathlib, signal, smtplib, sqlite3, statistics, sub
 from email.message import EmailMessage
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MAIL_DIR = "/tmp/blankett-bench-mail"
+MAIL_DIR = "/tmp/blankett-mail"  # the same server the tests use
 FIXTURES = ROOT / "tests" / "fixtures"
 
 

@@ -149,31 +149,34 @@ fn collect(
         );
     }
     for att in &mail.attachments {
-        let att_source = source.map_or_else(|| format!("attachment:{}", att.name), str::to_string);
-        match attach::read(att, ctx.limits, ctx.ocr) {
-            Extracted::Text { text, method } => candidates.push(Candidate {
-                source: att_source,
-                method,
-                form: read_text(&text, false, ctx.limits),
-                is_attachment: true,
-                confidence: BTreeMap::new(),
-            }),
-            Extracted::Fields {
-                form,
-                method,
-                confidence,
-            } => candidates.push(Candidate {
-                source: att_source,
-                method,
-                form,
-                is_attachment: true,
-                confidence,
-            }),
-            Extracted::Unreadable(reason) => unreadable.push(Unreadable {
-                source: att_source,
-                reason,
-            }),
-            Extracted::Ignored => {}
+        // A winmail.dat gives one result per file packed in it.
+        for (name, extracted) in attach::read_files(att, ctx.limits, ctx.ocr) {
+            let att_source = source.map_or_else(|| format!("attachment:{name}"), str::to_string);
+            match extracted {
+                Extracted::Text { text, method } => candidates.push(Candidate {
+                    source: att_source,
+                    method,
+                    form: read_text(&text, false, ctx.limits),
+                    is_attachment: true,
+                    confidence: BTreeMap::new(),
+                }),
+                Extracted::Fields {
+                    form,
+                    method,
+                    confidence,
+                } => candidates.push(Candidate {
+                    source: att_source,
+                    method,
+                    form,
+                    is_attachment: true,
+                    confidence,
+                }),
+                Extracted::Unreadable(reason) => unreadable.push(Unreadable {
+                    source: att_source,
+                    reason,
+                }),
+                Extracted::Ignored => {}
+            }
         }
     }
 }

@@ -1,16 +1,20 @@
 //! Attachments: decides what each attached file is by its bytes (not its
-//! declared type) and turns the ones that can hold a form into text or named
-//! fields. Each reader is bounded by `Limits` and runs under `catch_unwind`,
-//! so a broken or hostile file gives `Unreadable`, never a crash.
+//! declared type), unpacks the files in Outlook's winmail.dat, and turns the
+//! ones that can hold a form into text or named fields. Each reader is
+//! bounded by `Limits` and runs under `catch_unwind`, so a broken or hostile
+//! file gives `Unreadable`, never a crash.
 
 pub mod docx;
 pub mod html;
 pub mod ocr;
 mod ocr_run;
+mod ocr_words;
 pub mod odt;
+mod office;
 pub mod pdf;
 pub mod pdf_form;
 pub mod pdf_page;
+pub mod tnef;
 
 use crate::form::Key;
 use crate::limits::Limits;
@@ -39,7 +43,7 @@ pub enum Extracted {
 /// Reads images and scanned pages. The real one runs Tesseract; tests may
 /// use their own.
 pub trait Ocr {
-    /// Text of an image (PNG, JPEG, TIFF) or of an image-only PDF, with the
+    /// Text of an image (PNG, JPEG, TIFF, HEIC) or of an image-only PDF, with the
     /// mean confidence (0-100) of each line's words.
     fn read(
         &self,
@@ -47,6 +51,11 @@ pub trait Ocr {
         kind: ImageKind,
         limits: &Limits,
     ) -> Result<Vec<(String, f32)>, String>;
+
+    /// Whether `read` takes HEIC photos (Tesseract needs them converted).
+    fn reads_heic(&self) -> bool {
+        true
+    }
 }
 
 /// What OCR is asked to read.
@@ -65,6 +74,8 @@ pub enum Kind {
     Image,
     Html,
     Text,
+    /// Outlook's winmail.dat, which packs other files.
+    Tnef,
     Other,
 }
 
@@ -73,6 +84,10 @@ pub fn sniff(att: &Attachment) -> Kind {
     let data = &att.data;
     let name = att.name.to_lowercase();
     let ct = att.content_type.as_str();
+    // Before the PDF test: a PDF packed in a winmail.dat starts near its top.
+    if data.starts_with(&tnef::SIGNATURE) {
+        return Kind::Tnef;
+    }
     if data.starts_with(b"%PDF-") || data.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Kind::Pdf;
     }
@@ -102,6 +117,9 @@ pub fn sniff(att: &Attachment) -> Kind {
     {
         return Kind::Image;
     }
+    if name == "winmail.dat" || ct == "application/ms-tnef" {
+        return Kind::Tnef;
+    }
     if ct == "text/html" || name.ends_with(".html") || name.ends_with(".htm") {
         return Kind::Html;
     }
@@ -115,7 +133,47 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Reads one attachment.
+/// Reads one attachment into one result per file, each with its file name:
+/// the attachment itself or, for Outlook's winmail.dat, each file packed in
+/// it (and, when the winmail.dat is damaged, the winmail.dat as `Unreadable`).
+pub fn read_files(
+    att: &Attachment,
+    limits: &Limits,
+    ocr: Option<&dyn Ocr>,
+) -> Vec<(String, Extracted)> {
+    if att.inline || att.too_large || sniff(att) != Kind::Tnef {
+        return vec![(att.name.clone(), read(att, limits, ocr))];
+    }
+    let unpacked =
+        std::panic::catch_unwind(|| tnef::read(&att.data, limits)).unwrap_or_else(|_| {
+            tnef::Unpacked {
+                files: Vec::new(),
+                problem: Some("the reader failed on this file".into()),
+            }
+        });
+    let mut out: Vec<(String, Extracted)> = unpacked
+        .files
+        .into_iter()
+        .map(|file| {
+            let inner = Attachment {
+                name: file.name,
+                content_type: file.content_type,
+                data: file.data,
+                inline: false,
+                too_large: false,
+            };
+            (inner.name.clone(), read(&inner, limits, ocr))
+        })
+        .collect();
+    if let Some(problem) = unpacked.problem {
+        let why = format!("Outlook's winmail.dat cannot be unpacked: {problem}");
+        out.push((att.name.clone(), Extracted::Unreadable(why)));
+    }
+    out
+}
+
+/// Reads one attachment. A winmail.dat is `Ignored` here: `read_files`
+/// unpacks it, and one packed inside another is not followed.
 pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extracted {
     if att.inline && !att.name.to_lowercase().ends_with(".pdf") {
         return Extracted::Ignored;
@@ -141,12 +199,10 @@ pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extract
         // PDF, fillable PDF and scans (pdf.rs, ocr.rs).
         Kind::Pdf => guarded("PDF", || pdf::read(&att.data, limits, ocr)),
         Kind::Image => match ocr {
-            Some(ocr) => guarded("OCR", || {
-                ocr::to_form(ocr.read(&att.data, ImageKind::Image, limits), limits)
-            }),
+            Some(ocr) => guarded("OCR", || ocr::read_image(ocr, &att.data, limits)),
             None => Extracted::Unreadable("scanned image: OCR is not installed".to_string()),
         },
-        Kind::Other => Extracted::Ignored,
+        Kind::Tnef | Kind::Other => Extracted::Ignored,
     }
 }
 

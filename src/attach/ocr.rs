@@ -1,10 +1,12 @@
-//! OCR of scans and photos: runs Debian's `tesseract` (and `pdftoppm` for PDFs)
-//! as subprocesses with a time limit, in a temporary directory that is removed
+//! OCR of scans and photos: runs Debian's `tesseract` (and `pdftoppm` for PDFs,
+//! `heif-convert` for HEIC photos) as subprocesses with a time limit, in a temporary directory that is removed
 //! afterwards, and turns the recognised lines into a form with each key's
 //! confidence. It never repairs what OCR misread: values go to validation as
 //! read, and a misread address is invalid, not guessed.
 
-use super::ocr_run::{finish, on_path, run, start, TempDir};
+use super::ocr_run::{finish, heic_to_png, on_path, run, start, TempDir};
+pub use super::ocr_words::{join_lines, tsv_words, Word};
+use super::ocr_words::{keep_swedish_letters, mean};
 use super::{Extracted, ImageKind, Ocr};
 use crate::form::Key;
 use crate::limits::Limits;
@@ -20,17 +22,22 @@ const DPI: &str = "300";
 /// Largest page image made from a PDF, in pixels (A4 at 300 dpi fits), so a
 /// page with a huge media box cannot make a huge image.
 const MAX_PIXELS: (&str, &str) = ("3600", "5100");
+/// Why a HEIC photo is unreadable where `heif-convert` is missing.
+const NO_HEIF_CONVERT: &str = "HEIC photo: heif-convert is not installed";
 
-/// Tesseract and pdftoppm, found on this machine.
+/// Tesseract, pdftoppm and heif-convert, found on this machine.
 #[derive(Debug, Clone)]
 pub struct TesseractOcr {
     tesseract: PathBuf,
     pdftoppm: Option<PathBuf>,
+    /// Tesseract cannot read HEIC (iPhone photos): this converts them to PNG.
+    heif_convert: Option<PathBuf>,
     languages: String,
 }
 
 impl TesseractOcr {
-    /// Looks for `tesseract` (with Swedish) and `pdftoppm` on `PATH`.
+    /// Looks for `tesseract` (with Swedish), `pdftoppm` and `heif-convert`
+    /// (Debian's libheif-examples) on `PATH`.
     pub fn find() -> Option<Self> {
         let tesseract = on_path("tesseract")?;
         let dir = TempDir::new().ok()?;
@@ -44,11 +51,10 @@ impl TesseractOcr {
             return None;
         }
         let languages = if has("eng") { "swe+eng" } else { "swe" };
-        Some(Self::with_programs(
-            tesseract,
-            on_path("pdftoppm"),
-            languages,
-        ))
+        Some(
+            Self::with_programs(tesseract, on_path("pdftoppm"), languages)
+                .with_heif_convert(on_path("heif-convert")),
+        )
     }
 
     /// Uses the given programs (tests use stand-ins).
@@ -56,9 +62,35 @@ impl TesseractOcr {
         TesseractOcr {
             tesseract,
             pdftoppm,
+            heif_convert: None,
             languages: languages.to_string(),
         }
     }
+
+    /// Uses this program to convert HEIC photos (`None`: they are unreadable).
+    pub fn with_heif_convert(mut self, heif_convert: Option<PathBuf>) -> Self {
+        self.heif_convert = heif_convert;
+        self
+    }
+}
+
+/// Whether an image is HEIC (what iPhones take photos in): an ISO media file
+/// whose `ftyp` box names a HEIF brand.
+pub fn is_heic(data: &[u8]) -> bool {
+    data.get(4..8) == Some(b"ftyp")
+        && matches!(
+            data.get(8..12),
+            Some(b"heic" | b"heix" | b"heim" | b"heis" | b"mif1")
+        )
+}
+
+/// Reads a photo or a scanned image into a form. A HEIC photo is unreadable
+/// when the OCR cannot convert it, rather than an OCR failure.
+pub fn read_image(ocr: &dyn Ocr, data: &[u8], limits: &Limits) -> Extracted {
+    if is_heic(data) && !ocr.reads_heic() {
+        return Extracted::Unreadable(NO_HEIF_CONVERT.to_string());
+    }
+    to_form(ocr.read(data, ImageKind::Image, limits), limits)
 }
 
 impl Ocr for TesseractOcr {
@@ -72,6 +104,12 @@ impl Ocr for TesseractOcr {
         let per_page = Duration::from_secs(limits.ocr_seconds.max(1));
         let pages = limits.ocr_pages.max(1);
         let images = match kind {
+            ImageKind::Image if is_heic(data) => {
+                let heif_convert = self.heif_convert.as_ref().ok_or(NO_HEIF_CONVERT)?;
+                let input = dir.path().join("photo.heic");
+                write(&input, data)?;
+                vec![heic_to_png(heif_convert, &input, dir.path(), per_page)?]
+            }
             ImageKind::Image => {
                 let input = dir.path().join("image");
                 write(&input, data)?;
@@ -123,6 +161,10 @@ impl Ocr for TesseractOcr {
             lines.extend(join_lines(&words));
         }
         Ok(lines)
+    }
+
+    fn reads_heic(&self) -> bool {
+        self.heif_convert.is_some()
     }
 }
 
@@ -189,101 +231,6 @@ fn confidence_of(value: &str, lines: &[(String, f32)]) -> f32 {
     (c * 10.0).round() / 10.0
 }
 
-/// One word that Tesseract read.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Word {
-    text: String,
-    line: (i64, i64, i64, i64),
-    left: i64,
-    top: i64,
-    width: i64,
-    height: i64,
-    conf: f32,
-}
-
-/// The words of Tesseract's TSV output.
-pub fn tsv_words(tsv: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    for row in tsv.lines().skip(1) {
-        let cols: Vec<&str> = row.split('\t').collect();
-        if cols.len() < 12 || cols[0] != "5" || cols[11].trim().is_empty() {
-            continue;
-        }
-        let n = |i: usize| cols[i].trim().parse::<i64>().unwrap_or(0);
-        out.push(Word {
-            text: cols[11].trim().to_string(),
-            line: (n(1), n(2), n(3), n(4)),
-            left: n(6),
-            top: n(7),
-            width: n(8),
-            height: n(9),
-            conf: cols[10].trim().parse::<f32>().unwrap_or(0.0).max(0.0),
-        });
-    }
-    out
-}
-
-/// Takes a word from the Swedish-only reading when it is the same word at the
-/// same place but with Swedish letters that the mixed reading lost.
-fn keep_swedish_letters(words: &mut [Word], swedish: &[Word]) {
-    let fold = |s: &str| -> String {
-        s.chars()
-            .map(|c| match c {
-                'å' | 'ä' => 'a',
-                'Å' | 'Ä' => 'A',
-                'ö' => 'o',
-                'Ö' => 'O',
-                'é' => 'e',
-                other => other,
-            })
-            .collect()
-    };
-    let swedish_letter = |c: char| "åäöÅÄÖé".contains(c);
-    for w in words.iter_mut() {
-        let same = swedish.iter().find(|s| {
-            (s.left - w.left).abs() * 2 < w.height.max(1)
-                && (s.top - w.top).abs() * 2 < w.height.max(1)
-        });
-        if let Some(s) = same {
-            if s.text != w.text && fold(&s.text) == w.text && s.text.chars().any(swedish_letter) {
-                w.text = s.text.clone();
-                w.conf = s.conf;
-            }
-        }
-    }
-}
-
-/// Joins words into lines with their mean confidence; words far apart on one
-/// line (a label and its value in columns) are joined by a tab.
-pub fn join_lines(words: &[Word]) -> Vec<(String, f32)> {
-    let mut out: Vec<(String, f32)> = Vec::new();
-    let mut current: Option<(String, &Word, Vec<f32>, i64)> = None;
-    for w in words {
-        match current.as_mut() {
-            Some((text, first, confs, right)) if first.line == w.line => {
-                text.push(if w.left - *right > 3 * w.height {
-                    '\t'
-                } else {
-                    ' '
-                });
-                text.push_str(&w.text);
-                confs.push(w.conf);
-                *right = w.left + w.width;
-            }
-            _ => {
-                out.extend(current.take().map(|(t, _, c, _)| (t, mean(&c))));
-                current = Some((w.text.clone(), w, vec![w.conf], w.left + w.width));
-            }
-        }
-    }
-    out.extend(current.map(|(t, _, c, _)| (t, mean(&c))));
-    out
-}
-
-fn mean(v: &[f32]) -> f32 {
-    v.iter().sum::<f32>() / v.len().max(1) as f32
-}
-
 fn write(path: &Path, data: &[u8]) -> Result<(), String> {
     std::fs::write(path, data).map_err(|e| format!("cannot write the scan to disk: {e}"))
 }
@@ -292,17 +239,38 @@ fn write(path: &Path, data: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
 
+    fn ftyp(brand: &[u8]) -> Vec<u8> {
+        [&[0, 0, 0, 24][..], b"ftyp", brand, &[0; 12]].concat()
+    }
+
     #[test]
-    fn tsv_words_become_lines_with_confidence() {
-        let tsv = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n\
-            4\t1\t1\t1\t1\t0\t10\t10\t500\t30\t-1\t\n\
-            5\t1\t1\t1\t1\t1\t10\t10\t100\t30\t90\tOrganisation:\n\
-            5\t1\t1\t1\t1\t2\t400\t10\t80\t30\t80\tMora\n\
-            5\t1\t1\t1\t1\t3\t490\t10\t80\t30\t70\tkommun\n\
-            5\t1\t1\t1\t2\t1\t10\t50\t100\t30\t50\tTitel:\n";
-        let lines = join_lines(&tsv_words(tsv));
-        assert_eq!(lines[0], ("Organisation:\tMora kommun".to_string(), 80.0));
-        assert_eq!(lines[1], ("Titel:".to_string(), 50.0));
+    fn heic_is_told_by_its_brand() {
+        for brand in [b"heic", b"heix", b"mif1"] {
+            assert!(is_heic(&ftyp(brand)), "{brand:?}");
+        }
+        for brand in [b"isom", b"avif", b"qt  "] {
+            assert!(!is_heic(&ftyp(brand)), "{brand:?}");
+        }
+        assert!(!is_heic(b"\0\0\0\x18ftyphe"));
+        assert!(!is_heic(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"));
+    }
+
+    #[test]
+    fn a_heic_photo_without_heif_convert_is_unreadable() {
+        let ocr = TesseractOcr::with_programs(PathBuf::from("/nonexistent/tesseract"), None, "swe");
+        let photo = crate::mime::Attachment {
+            name: "IMG_0412.HEIC".into(),
+            content_type: "image/heic".into(),
+            data: ftyp(b"heic"),
+            inline: false,
+            too_large: false,
+        };
+        match super::super::read(&photo, &Limits::default(), Some(&ocr)) {
+            Extracted::Unreadable(why) => assert_eq!(why, NO_HEIF_CONVERT),
+            other => panic!("{other:?}"),
+        }
+        let got = ocr.read(&photo.data, ImageKind::Image, &Limits::default());
+        assert_eq!(got, Err(NO_HEIF_CONVERT.to_string()));
     }
 
     #[cfg(unix)]

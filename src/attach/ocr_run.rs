@@ -77,6 +77,38 @@ pub fn finish(mut running: Running, deadline: Instant) -> Result<(), String> {
     }
 }
 
+/// Converts a HEIC photo to PNG with `heif-convert` (Tesseract reads no
+/// HEIC), writing into `dir`. A file holding several images (a burst, a depth
+/// map) gives the first one written.
+pub fn heic_to_png(
+    heif_convert: &Path,
+    input: &Path,
+    dir: &Path,
+    limit: Duration,
+) -> Result<PathBuf, String> {
+    let out = dir.join("photo.png");
+    let mut cmd = Command::new(heif_convert);
+    cmd.arg(input).arg(&out);
+    run(&mut cmd, None, limit)?;
+    if out.is_file() {
+        return Ok(out);
+    }
+    let mut written: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot list the converted photo: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("photo-") && n.ends_with(".png"))
+        })
+        .collect();
+    written.sort();
+    written
+        .into_iter()
+        .next()
+        .ok_or_else(|| "heif-convert wrote no image".to_string())
+}
+
 /// A directory of its own under the system's temporary directory, removed
 /// when dropped.
 pub struct TempDir(PathBuf);

@@ -2,9 +2,10 @@
 //! only (headers and footers live in styles.xml and are never read), keeps
 //! inserted text and leaves out tracked deletions, comments, notes and
 //! placeholder fields. It must not look for labels or values: the text
-//! pipeline does that. The zip and XML plumbing is shared with `docx.rs`.
+//! pipeline does that. The zip and XML plumbing is shared with `docx.rs` in
+//! `office.rs`.
 
-use super::docx::{attribute, entry, walk, Layout, Walker};
+use super::office::{attribute, entry, walk, Layout, Walker};
 use super::Extracted;
 use crate::limits::Limits;
 use crate::report::Method;
@@ -163,7 +164,7 @@ impl Walker for Odt {
 
 #[cfg(test)]
 mod tests {
-    use super::super::docx::walk;
+    use super::super::office::walk;
     use super::*;
 
     fn text(body: &str) -> String {
