@@ -12,7 +12,12 @@ use std::time::{Duration, Instant};
 
 fn group(name: &str) -> &'static str {
     let lower = name.to_lowercase();
-    if lower.contains("scan")
+    if ["bomb", "laughs", "truncated", "corrupt", "circular"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        "hostile"
+    } else if lower.contains("scan")
         || lower.contains("ocr")
         || lower.contains("photo")
         || lower.contains("png")
@@ -53,7 +58,7 @@ fn main() {
         limits: &limits,
         ocr: None,
     };
-    for wanted in ["body", "docx/odt", "pdf"] {
+    for wanted in ["body", "docx/odt", "pdf", "hostile"] {
         let set: Vec<&(String, Vec<u8>)> =
             cases.iter().filter(|(n, _)| group(n) == wanted).collect();
         if set.is_empty() {

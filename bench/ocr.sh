@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# OCR seconds per page: `blankett parse` (release build) on the one-page scans
+# of the fixtures, three runs each, mean wall time. Needs tesseract-ocr-swe and
+# poppler-utils (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=target/release/blankett
+[ -x "$bin" ] || cargo build --release
+for case in p13-scan-image-pdf f05-png-phone-photo-ocr f08-heic-iphone-photo-ocr; do
+  file=tests/fixtures/$case.eml
+  [ -f "$file" ] || continue
+  start=$(date +%s.%N)
+  for _ in 1 2 3; do "$bin" parse "$file" >/dev/null; done
+  end=$(date +%s.%N)
+  echo "$case: $(echo "($end - $start) / 3" | bc -l | cut -c1-5) s per page (mean of 3)"
+done
