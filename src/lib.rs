@@ -28,6 +28,7 @@ pub mod organisations;
 pub mod outgoing;
 pub mod parse;
 pub mod report;
+pub mod roster;
 pub mod secrets;
 pub mod sender;
 pub mod store;

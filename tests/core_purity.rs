@@ -26,7 +26,7 @@ const EDGES: &[&str] = &[
     "cli",
     "attach/ocr.rs",
     "attach/ocr_run.rs",
-    "store.rs",
+    "store",
     "mailbox",
     "sender",
     "secrets.rs",

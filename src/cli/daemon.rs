@@ -12,7 +12,13 @@ use std::process::ExitCode;
 use tracing::info;
 
 /// The IMAP/SMTP desk from the configuration.
-fn imap_desk(loaded: Loaded, send: bool) -> Result<(Desk<ImapMailbox, SmtpSender, SystemClock>, std::time::Duration)> {
+fn imap_desk(
+    loaded: Loaded,
+    send: bool,
+) -> Result<(
+    Desk<ImapMailbox, SmtpSender, SystemClock>,
+    std::time::Duration,
+)> {
     let config = &loaded.config;
     let Some(imap) = config.imap.clone() else {
         bail!("the configuration has no [imap] section: add one (see README, Configuration)");
@@ -49,10 +55,15 @@ pub async fn run(loaded: Loaded) -> Result<ExitCode> {
 pub async fn import(loaded: Loaded, since: &str) -> Result<ExitCode> {
     let day = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d")
         .with_context(|| format!("`{since}` is not a date: write it as YYYY-MM-DD"))?;
-    let since = day.and_hms_opt(0, 0, 0).map_or(0, |t| t.and_utc().timestamp());
+    let since = day
+        .and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp());
     let (mut desk, _) = imap_desk(loaded, false)?;
     let pass = desk.import(since).await?;
-    println!("imported {} messages dated {day} or later; nothing was sent or moved", pass.handled);
+    println!(
+        "imported {} messages dated {day} or later; nothing was sent or moved",
+        pass.handled
+    );
     Ok(ExitCode::SUCCESS)
 }
 

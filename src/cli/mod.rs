@@ -97,7 +97,11 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
 }
 
 fn required(path: Option<&Path>) -> Result<&Path> {
-    path.ok_or_else(|| anyhow::anyhow!("this command needs a configuration: pass --config FILE or set BLANKETT_CONFIG"))
+    path.ok_or_else(|| {
+        anyhow::anyhow!(
+            "this command needs a configuration: pass --config FILE or set BLANKETT_CONFIG"
+        )
+    })
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

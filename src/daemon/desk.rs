@@ -215,6 +215,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         self.store.commit(
             &handled,
             &answers,
+            &Default::default(),
             &now.format("%Y-%m-%d").to_string(),
             &now.to_rfc3339(),
         )?;

@@ -3,6 +3,8 @@
 //! and its answers are stored in one transaction, which is what makes
 //! handling exactly-once across crashes. Knows nothing of IMAP or SMTP.
 
+pub mod roster;
+
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use rusqlite_migration::{Migrations, M};
 use std::path::Path;
@@ -181,7 +183,7 @@ impl Store {
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        Migrations::new(vec![M::up(SCHEMA_1)]).to_latest(&mut conn)?;
+        Migrations::new(vec![M::up(SCHEMA_1), M::up(roster::SCHEMA_2)]).to_latest(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?1)",
             [now],
@@ -311,16 +313,17 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Stores a handled message, its answers and the folder's progress in one
-    /// transaction. `day` is today's date for the answer counts. Returns the
-    /// message's row id.
+    /// Stores a handled message, its answers, its effects on the roster and
+    /// the folder's progress in one transaction. `day` is today's date for
+    /// the answer counts. Returns the message's row id and the submission's.
     pub fn commit(
         &mut self,
         handled: &Handled,
         answers: &[Queued],
+        effects: &roster::Effects,
         day: &str,
         now: &str,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<(i64, Option<i64>), StoreError> {
         let tx = self.conn.transaction()?;
         let id = insert_message(&tx, handled, now)?;
         for a in answers {
@@ -351,8 +354,17 @@ impl Store {
             "DELETE FROM failures WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3",
             params![p.folder, p.uidvalidity, p.uid],
         )?;
+        let submission = roster::apply(
+            &tx,
+            id,
+            &handled.reference,
+            handled.sender.as_deref(),
+            handled.message_id.as_deref(),
+            effects,
+            now,
+        )?;
         tx.commit()?;
-        Ok(id)
+        Ok((id, submission))
     }
 
     /// Handled messages that still have to be moved.
@@ -540,10 +552,11 @@ mod tests {
     #[test]
     fn a_decision_is_stored_whole() {
         let mut s = Store::in_memory("2026-11-30T08:00:00Z").expect("opens");
-        let id = s
+        let (id, _) = s
             .commit(
                 &handled(5),
                 &[answer()],
+                &Default::default(),
                 "2026-11-30",
                 "2026-11-30T08:00:00Z",
             )
@@ -563,7 +576,13 @@ mod tests {
         assert!(s.due("2026-11-30T09:00:00Z", 10).expect("query").is_empty());
         // The same place twice is refused: a message is handled once.
         assert!(s
-            .commit(&handled(5), &[], "2026-11-30", "2026-11-30T08:00:00Z")
+            .commit(
+                &handled(5),
+                &[],
+                &Default::default(),
+                "2026-11-30",
+                "2026-11-30T08:00:00Z"
+            )
             .is_err());
         assert_eq!(s.counts().expect("counts").sent, 1);
     }
@@ -574,8 +593,14 @@ mod tests {
         let p = handled(9).place;
         assert_eq!(s.count_attempt(&p, "started").expect("count"), 1);
         assert_eq!(s.count_attempt(&p, "started").expect("count"), 2);
-        s.commit(&handled(9), &[], "2026-11-30", "2026-11-30T08:00:00Z")
-            .expect("commits");
+        s.commit(
+            &handled(9),
+            &[],
+            &Default::default(),
+            "2026-11-30",
+            "2026-11-30T08:00:00Z",
+        )
+        .expect("commits");
         assert_eq!(s.failures(&p).expect("query"), 0);
     }
 
@@ -585,6 +610,7 @@ mod tests {
         s.commit(
             &handled(1),
             &[answer()],
+            &Default::default(),
             "2026-11-30",
             "2026-11-30T08:00:00Z",
         )
