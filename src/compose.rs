@@ -71,6 +71,75 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "rate_limited.html",
         include_str!("../templates/rate_limited.html"),
     ),
+    (
+        "no_change.subject",
+        include_str!("../templates/no_change.subject"),
+    ),
+    ("no_change.txt", include_str!("../templates/no_change.txt")),
+    (
+        "no_change.html",
+        include_str!("../templates/no_change.html"),
+    ),
+    (
+        "person_registered.subject",
+        include_str!("../templates/person_registered.subject"),
+    ),
+    (
+        "person_registered.txt",
+        include_str!("../templates/person_registered.txt"),
+    ),
+    (
+        "person_registered.html",
+        include_str!("../templates/person_registered.html"),
+    ),
+    (
+        "person_replaced.subject",
+        include_str!("../templates/person_replaced.subject"),
+    ),
+    (
+        "person_replaced.txt",
+        include_str!("../templates/person_replaced.txt"),
+    ),
+    (
+        "person_replaced.html",
+        include_str!("../templates/person_replaced.html"),
+    ),
+    (
+        "change_notice.subject",
+        include_str!("../templates/change_notice.subject"),
+    ),
+    (
+        "change_notice.txt",
+        include_str!("../templates/change_notice.txt"),
+    ),
+    (
+        "change_notice.html",
+        include_str!("../templates/change_notice.html"),
+    ),
+    (
+        "review_done.subject",
+        include_str!("../templates/review_done.subject"),
+    ),
+    (
+        "review_done.txt",
+        include_str!("../templates/review_done.txt"),
+    ),
+    (
+        "review_done.html",
+        include_str!("../templates/review_done.html"),
+    ),
+    (
+        "refused.subject",
+        include_str!("../templates/refused.subject"),
+    ),
+    ("refused.txt", include_str!("../templates/refused.txt")),
+    ("refused.html", include_str!("../templates/refused.html")),
+    (
+        "reminder.subject",
+        include_str!("../templates/reminder.subject"),
+    ),
+    ("reminder.txt", include_str!("../templates/reminder.txt")),
+    ("reminder.html", include_str!("../templates/reminder.html")),
 ];
 
 /// A template that does not compile or render.
@@ -156,6 +225,26 @@ impl Templates {
     }
 }
 
+/// What some templates need besides the message and its report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extra<'a> {
+    /// For notices to people: `representative` or `substitute`.
+    pub role: Option<&'static str>,
+    /// What changed on the roster: (key, before, after).
+    pub changes: &'a [(Key, Option<String>, Option<String>)],
+    /// How a review was resolved.
+    pub resolution: Option<&'static str>,
+}
+
+/// A change as the templates see it.
+#[derive(Debug, Clone, Serialize)]
+struct Change {
+    key: &'static str,
+    label: &'static str,
+    before: Option<String>,
+    after: Option<String>,
+}
+
 /// The variables every template receives (templates/README.md lists them).
 pub fn variables(
     mail: &Mail,
@@ -164,7 +253,18 @@ pub fn variables(
     reference: &str,
     review: Option<ReviewReason>,
     limit: u32,
+    extra: &Extra<'_>,
 ) -> Value {
+    let changes: Vec<Change> = extra
+        .changes
+        .iter()
+        .map(|(k, before, after)| Change {
+            key: k.as_str(),
+            label: k.form_label(),
+            before: before.clone(),
+            after: after.clone(),
+        })
+        .collect();
     let fields: Vec<Item> = report
         .fields
         .iter()
@@ -203,6 +303,9 @@ pub fn variables(
         reference => reference,
         reason => review.map(ReviewReason::code),
         limit => limit,
+        role => extra.role,
+        changes => Value::from(Serde(changes)),
+        resolution => extra.resolution,
     }
 }
 
@@ -273,6 +376,16 @@ mod tests {
             ..Mail::default()
         };
         let orgs = Organisations::builtin();
+        let changes = vec![(
+            Key::SubstituteName,
+            Some("Erik".to_string()),
+            Some("Karin".to_string()),
+        )];
+        let extra = Extra {
+            role: Some("substitute"),
+            changes: &changes,
+            resolution: Some("accepted"),
+        };
         let vars = variables(
             &mail,
             &report(),
@@ -280,6 +393,7 @@ mod tests {
             "BL-ABC234",
             Some(ReviewReason::Unreadable),
             5,
+            &extra,
         );
         for kind in [
             AnswerKind::Confirmation,
@@ -287,6 +401,13 @@ mod tests {
             AnswerKind::Receipt,
             AnswerKind::ReviewNotice,
             AnswerKind::RateLimited,
+            AnswerKind::NoChange,
+            AnswerKind::PersonRegistered,
+            AnswerKind::PersonReplaced,
+            AnswerKind::ChangeNotice,
+            AnswerKind::ReviewDone,
+            AnswerKind::Refused,
+            AnswerKind::Reminder,
         ] {
             let r = t.render(kind, &vars).expect("renders");
             assert!(
@@ -303,6 +424,12 @@ mod tests {
         let r = t.render(AnswerKind::Confirmation, &vars).expect("renders");
         assert!(r.text.contains("Falu kommun"), "{}", r.text);
         assert!(r.html.contains("APT<br>Intranät &lt;b&gt;"), "{}", r.html);
+        let r = t.render(AnswerKind::ChangeNotice, &vars).expect("renders");
+        assert!(r.text.contains("Ersättare: Erik -> Karin"), "{}", r.text);
+        let r = t
+            .render(AnswerKind::PersonReplaced, &vars)
+            .expect("renders");
+        assert!(r.subject.contains("ersättare"), "{}", r.subject);
     }
 
     #[test]

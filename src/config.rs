@@ -174,6 +174,22 @@ pub struct AnswersConfig {
     pub templates: Option<PathBuf>,
     /// Times a message may fail to be handled before it goes to review.
     pub max_attempts: u32,
+    /// Tell a person newly named as representative or substitute.
+    pub notify_registered: bool,
+    /// Tell a representative or substitute who was replaced.
+    pub notify_replaced: bool,
+    /// When the strategist hears of roster changes: `immediately` or `digest`.
+    pub strategist_changes: ChangeNotices,
+}
+
+/// When the strategist is told of a roster change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeNotices {
+    /// A notice for every change, as it happens.
+    Immediately,
+    /// Only in the digest.
+    Digest,
 }
 
 impl Default for AnswersConfig {
@@ -183,6 +199,9 @@ impl Default for AnswersConfig {
             message_id_domain: None,
             templates: None,
             max_attempts: 3,
+            notify_registered: true,
+            notify_replaced: true,
+            strategist_changes: ChangeNotices::Immediately,
         }
     }
 }

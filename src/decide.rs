@@ -4,7 +4,8 @@
 //! earlier answers, and returns a `Decision`. It sends and stores nothing.
 
 use crate::mime::Mail;
-use crate::report::{Method, Report, Status};
+use crate::report::{Method, Report};
+use crate::roster::{Notice, Role};
 
 /// What blankett may do, from configuration.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct Policy {
     pub max_per_day: u32,
     /// OCR confidence (0-100) below which a person checks what was read.
     pub min_ocr_confidence: f32,
+    /// Tell the strategist of every roster change at once (else only in the digest).
+    pub notify_changes: bool,
 }
 
 /// What the store knows that the decision needs.
@@ -39,6 +42,20 @@ pub enum AnswerKind {
     ReviewNotice,
     /// To the strategist: a sender reached the day's answer limit.
     RateLimited,
+    /// To the sender: the same registration again, nothing changed.
+    NoChange,
+    /// To a person newly named as representative or substitute.
+    PersonRegistered,
+    /// To a person no longer representative or substitute.
+    PersonReplaced,
+    /// To the strategist: the roster changed.
+    ChangeNotice,
+    /// To the strategist: her review answer was applied.
+    ReviewDone,
+    /// To the strategist: someone else tried to resolve a review.
+    Refused,
+    /// To the sender: a pending submission still lacks something.
+    Reminder,
 }
 
 impl AnswerKind {
@@ -50,15 +67,14 @@ impl AnswerKind {
             AnswerKind::Receipt => "receipt",
             AnswerKind::ReviewNotice => "review_notice",
             AnswerKind::RateLimited => "rate_limited",
+            AnswerKind::NoChange => "no_change",
+            AnswerKind::PersonRegistered => "person_registered",
+            AnswerKind::PersonReplaced => "person_replaced",
+            AnswerKind::ChangeNotice => "change_notice",
+            AnswerKind::ReviewDone => "review_done",
+            AnswerKind::Refused => "refused",
+            AnswerKind::Reminder => "reminder",
         }
-    }
-
-    /// Whether it goes to the sender (and counts against the day's limit).
-    pub fn to_sender(self) -> bool {
-        matches!(
-            self,
-            AnswerKind::Confirmation | AnswerKind::Incomplete | AnswerKind::Receipt
-        )
     }
 }
 
@@ -67,6 +83,7 @@ impl AnswerKind {
 pub enum ReviewReason {
     Unreadable,
     UnknownOrganisation,
+    ForeignDomain,
     LowOcrConfidence,
     ProcessingFailed,
 }
@@ -76,6 +93,7 @@ impl ReviewReason {
         match self {
             ReviewReason::Unreadable => "unreadable",
             ReviewReason::UnknownOrganisation => "unknown_organisation",
+            ReviewReason::ForeignDomain => "foreign_domain",
             ReviewReason::LowOcrConfidence => "low_ocr_confidence",
             ReviewReason::ProcessingFailed => "processing_failed",
         }
@@ -87,6 +105,33 @@ impl ReviewReason {
 pub struct Answer {
     pub kind: AnswerKind,
     pub to: String,
+    /// For notices to people: the seat they got or lost.
+    pub role: Option<Role>,
+}
+
+impl Answer {
+    pub fn new(kind: AnswerKind, to: String) -> Self {
+        Answer {
+            kind,
+            to,
+            role: None,
+        }
+    }
+
+    fn notice(notice: &Notice) -> Self {
+        match notice {
+            Notice::Registered { to, role } => Answer {
+                kind: AnswerKind::PersonRegistered,
+                to: to.clone(),
+                role: Some(*role),
+            },
+            Notice::Replaced { to, role } => Answer {
+                kind: AnswerKind::PersonReplaced,
+                to: to.clone(),
+                role: Some(*role),
+            },
+        }
+    }
 }
 
 /// Where the message goes in the mailbox.
@@ -122,18 +167,71 @@ impl Decision {
     }
 }
 
-/// Decides for a message that was read.
-pub fn decide(mail: &Mail, report: &Report, policy: &Policy, facts: Facts) -> Decision {
-    let sender = reply_address(mail);
-    let (sender_answer, review) = match report.status {
-        Status::Automated => return Decision::leave("automated mail: never answered"),
-        Status::NotAForm => return Decision::leave("not a form: left untouched"),
-        Status::Unreadable => (AnswerKind::Receipt, Some(ReviewReason::Unreadable)),
-        Status::Complete if report.organisation_id.is_none() => {
-            (AnswerKind::Receipt, Some(ReviewReason::UnknownOrganisation))
+/// What the message did to the roster, as the desk worked it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing for blankett (automated, not a form, its own mail).
+    Ignored(&'static str),
+    /// A complete form went onto the roster; these people are told.
+    Registered { notices: Vec<Notice> },
+    /// The same registration again.
+    NoChange,
+    /// Something is missing or invalid: pending, the sender is asked.
+    Pending,
+    /// A person decides.
+    Held(ReviewReason),
+    /// The strategist resolved a review by mail. `confirm` is the original
+    /// sender, told when the form went onto the roster.
+    Resolved {
+        confirm: Option<String>,
+        notices: Vec<Notice>,
+    },
+    /// Someone who may not resolve reviews tried to.
+    Refused,
+}
+
+/// Decides whom to answer, from the outcome.
+pub fn decide(mail: &Mail, outcome: &Outcome, policy: &Policy, facts: Facts) -> Decision {
+    let strategist = policy.strategist.first().cloned();
+    let (sender_answer, review, note) = match outcome {
+        Outcome::Ignored(note) => return Decision::leave(note),
+        Outcome::Refused => {
+            let mut d = Decision::leave(
+                "a review answer from an address that may not resolve reviews: refused",
+            );
+            d.answers
+                .extend(strategist.map(|s| Answer::new(AnswerKind::Refused, s)));
+            return d;
         }
-        Status::Complete => (AnswerKind::Confirmation, low_confidence(report, policy)),
-        Status::Incomplete => (AnswerKind::Incomplete, low_confidence(report, policy)),
+        Outcome::Resolved { confirm, notices } => {
+            let mut d = Decision::leave("review resolved by the strategist");
+            d.destination = Destination::Processed;
+            d.answers
+                .extend(strategist.map(|s| Answer::new(AnswerKind::ReviewDone, s)));
+            d.answers.extend(
+                confirm
+                    .iter()
+                    .map(|to| Answer::new(AnswerKind::Confirmation, to.clone())),
+            );
+            d.answers.extend(notices.iter().map(Answer::notice));
+            return d;
+        }
+        Outcome::Registered { .. } => (AnswerKind::Confirmation, None, "registered: confirmed"),
+        Outcome::NoChange => (
+            AnswerKind::NoChange,
+            None,
+            "the same registration again: no change",
+        ),
+        Outcome::Pending => (
+            AnswerKind::Incomplete,
+            None,
+            "incomplete: asked for what is missing",
+        ),
+        Outcome::Held(reason) => (
+            AnswerKind::Receipt,
+            Some(*reason),
+            "needs a person: receipt sent",
+        ),
     };
     let mut decision = Decision {
         answers: Vec::new(),
@@ -144,14 +242,9 @@ pub fn decide(mail: &Mail, report: &Report, policy: &Policy, facts: Facts) -> De
         },
         review,
         counts_for_sender: false,
-        note: match sender_answer {
-            AnswerKind::Confirmation => "complete form: confirmed",
-            AnswerKind::Incomplete => "incomplete form: asked for what is missing",
-            _ => "needs a person: receipt sent",
-        },
+        note,
     };
-    let strategist = policy.strategist.first().cloned();
-    match sender.as_deref() {
+    match reply_address(mail).as_deref() {
         Some(to) if to == policy.own_address => {
             decision.note = "from blankett's own address: not answered"
         }
@@ -159,30 +252,47 @@ pub fn decide(mail: &Mail, report: &Report, policy: &Policy, facts: Facts) -> De
             decision.counts_for_sender = true;
             decision.note = "answer limit for this sender reached: strategist told";
             if facts.answers_today == policy.max_per_day {
-                if let Some(s) = &strategist {
-                    decision.answers.push(Answer {
-                        kind: AnswerKind::RateLimited,
-                        to: s.clone(),
-                    });
-                }
+                decision.answers.extend(
+                    strategist
+                        .clone()
+                        .map(|s| Answer::new(AnswerKind::RateLimited, s)),
+                );
             }
         }
         Some(to) => {
             decision.counts_for_sender = true;
-            decision.answers.push(Answer {
-                kind: sender_answer,
-                to: to.to_string(),
-            });
+            decision
+                .answers
+                .push(Answer::new(sender_answer, to.to_string()));
         }
         None => decision.note = "no address to answer",
     }
+    if let Outcome::Registered { notices } = outcome {
+        decision.answers.extend(notices.iter().map(Answer::notice));
+        if policy.notify_changes {
+            decision.answers.extend(
+                strategist
+                    .clone()
+                    .map(|s| Answer::new(AnswerKind::ChangeNotice, s)),
+            );
+        }
+    }
     if let (Some(_), Some(s)) = (review, strategist) {
-        decision.answers.push(Answer {
-            kind: AnswerKind::ReviewNotice,
-            to: s,
-        });
+        decision
+            .answers
+            .push(Answer::new(AnswerKind::ReviewNotice, s));
     }
     decision
+}
+
+/// Whether OCR's confidence in what it read is too low to register without
+/// a person.
+pub fn low_confidence(report: &Report, policy: &Policy) -> bool {
+    report.method == Some(Method::Ocr)
+        && report
+            .ocr_confidence
+            .values()
+            .any(|c| *c < policy.min_ocr_confidence)
 }
 
 /// The decision for a message whose handling failed too often: a person
@@ -192,10 +302,7 @@ pub fn failed_too_often(policy: &Policy) -> Decision {
         answers: policy
             .strategist
             .first()
-            .map(|s| Answer {
-                kind: AnswerKind::ReviewNotice,
-                to: s.clone(),
-            })
+            .map(|s| Answer::new(AnswerKind::ReviewNotice, s.clone()))
             .into_iter()
             .collect(),
         destination: Destination::Review,
@@ -203,15 +310,6 @@ pub fn failed_too_often(policy: &Policy) -> Decision {
         counts_for_sender: false,
         note: "handling failed repeatedly: sent to review",
     }
-}
-
-fn low_confidence(report: &Report, policy: &Policy) -> Option<ReviewReason> {
-    let low = report.method == Some(Method::Ocr)
-        && report
-            .ocr_confidence
-            .values()
-            .any(|c| *c < policy.min_ocr_confidence);
-    low.then_some(ReviewReason::LowOcrConfidence)
 }
 
 /// Where an answer to this message goes: Reply-To, else From.
@@ -235,6 +333,7 @@ fn first_address(value: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::form::Key;
+    use crate::report::Status;
     use std::collections::BTreeMap;
 
     fn policy() -> Policy {
@@ -243,6 +342,7 @@ mod tests {
             own_address: "strateg@lst.se".into(),
             max_per_day: 5,
             min_ocr_confidence: 60.0,
+            notify_changes: false,
         }
     }
 
@@ -253,63 +353,77 @@ mod tests {
         }
     }
 
-    fn report(status: Status, org: Option<&str>) -> Report {
-        let mut r = Report::without_fields(status, "body", None);
-        r.organisation_id = org.map(str::to_string);
-        r
-    }
-
     fn kinds(d: &Decision) -> Vec<(AnswerKind, &str)> {
         d.answers.iter().map(|a| (a.kind, a.to.as_str())).collect()
     }
 
     #[test]
-    fn each_status_gets_its_answer() {
+    fn each_outcome_gets_its_answers() {
         let p = policy();
         let f = Facts::default();
-        let d = decide(
-            &mail("a@falun.se"),
-            &report(Status::Complete, Some("falu-kommun")),
-            &p,
-            f,
-        );
-        assert_eq!(kinds(&d), vec![(AnswerKind::Confirmation, "a@falun.se")]);
-        assert_eq!(d.destination, Destination::Processed);
-        let d = decide(
-            &mail("a@falun.se"),
-            &report(Status::Incomplete, Some("falu-kommun")),
-            &p,
-            f,
-        );
-        assert_eq!(kinds(&d), vec![(AnswerKind::Incomplete, "a@falun.se")]);
-        let d = decide(
-            &mail("a@falun.se"),
-            &report(Status::Unreadable, None),
-            &p,
-            f,
-        );
-        assert_eq!(
-            kinds(&d),
-            vec![
-                (AnswerKind::Receipt, "a@falun.se"),
-                (AnswerKind::ReviewNotice, "strateg@lst.se")
-            ]
-        );
-        assert_eq!(d.destination, Destination::Review);
-        let d = decide(&mail("a@x.se"), &report(Status::Complete, None), &p, f);
-        assert_eq!(d.review, Some(ReviewReason::UnknownOrganisation));
-        for status in [Status::Automated, Status::NotAForm] {
-            let d = decide(&mail("a@falun.se"), &report(status, None), &p, f);
-            assert!(d.answers.is_empty());
-            assert_eq!(d.destination, Destination::Stay);
+        let anna = mail("a@falun.se");
+        let notices = vec![Notice::Replaced {
+            to: "erik@falun.se".into(),
+            role: Role::Substitute,
+        }];
+        type Case<'a> = (Outcome, Vec<(AnswerKind, &'a str)>, Destination);
+        let cases: Vec<Case<'_>> = vec![
+            (
+                Outcome::Registered { notices },
+                vec![
+                    (AnswerKind::Confirmation, "a@falun.se"),
+                    (AnswerKind::PersonReplaced, "erik@falun.se"),
+                ],
+                Destination::Processed,
+            ),
+            (
+                Outcome::NoChange,
+                vec![(AnswerKind::NoChange, "a@falun.se")],
+                Destination::Processed,
+            ),
+            (
+                Outcome::Pending,
+                vec![(AnswerKind::Incomplete, "a@falun.se")],
+                Destination::Processed,
+            ),
+            (
+                Outcome::Held(ReviewReason::Unreadable),
+                vec![
+                    (AnswerKind::Receipt, "a@falun.se"),
+                    (AnswerKind::ReviewNotice, "strateg@lst.se"),
+                ],
+                Destination::Review,
+            ),
+            (Outcome::Ignored("x"), vec![], Destination::Stay),
+            (
+                Outcome::Refused,
+                vec![(AnswerKind::Refused, "strateg@lst.se")],
+                Destination::Stay,
+            ),
+            (
+                Outcome::Resolved {
+                    confirm: Some("b@mora.se".into()),
+                    notices: vec![],
+                },
+                vec![
+                    (AnswerKind::ReviewDone, "strateg@lst.se"),
+                    (AnswerKind::Confirmation, "b@mora.se"),
+                ],
+                Destination::Processed,
+            ),
+        ];
+        for (outcome, want, destination) in cases {
+            let d = decide(&anna, &outcome, &p, f);
+            assert_eq!(kinds(&d), want, "{outcome:?}");
+            assert_eq!(d.destination, destination, "{outcome:?}");
         }
     }
 
     #[test]
     fn the_daily_limit_tells_the_strategist_once() {
         let p = policy();
-        let r = report(Status::Complete, Some("falu-kommun"));
-        let at = |n| decide(&mail("a@falun.se"), &r, &p, Facts { answers_today: n });
+        let o = Outcome::Registered { notices: vec![] };
+        let at = |n| decide(&mail("a@falun.se"), &o, &p, Facts { answers_today: n });
         assert_eq!(
             kinds(&at(4)),
             vec![(AnswerKind::Confirmation, "a@falun.se")]
@@ -327,7 +441,7 @@ mod tests {
         let p = policy();
         let d = decide(
             &mail("strateg@lst.se"),
-            &report(Status::Complete, Some("falu-kommun")),
+            &Outcome::Registered { notices: vec![] },
             &p,
             Facts::default(),
         );
@@ -339,19 +453,13 @@ mod tests {
     }
 
     #[test]
-    fn low_ocr_confidence_goes_to_review() {
+    fn low_ocr_confidence() {
         let p = policy();
-        let mut r = report(Status::Complete, Some("falu-kommun"));
+        let mut r = Report::without_fields(Status::Complete, "body", None);
         r.method = Some(Method::Ocr);
         r.ocr_confidence = BTreeMap::from([(Key::Organisation, 95.0), (Key::SignedDate, 41.0)]);
-        let d = decide(&mail("a@falun.se"), &r, &p, Facts::default());
-        assert_eq!(d.review, Some(ReviewReason::LowOcrConfidence));
-        assert_eq!(
-            kinds(&d),
-            vec![
-                (AnswerKind::Confirmation, "a@falun.se"),
-                (AnswerKind::ReviewNotice, "strateg@lst.se")
-            ]
-        );
+        assert!(low_confidence(&r, &p));
+        r.ocr_confidence.insert(Key::SignedDate, 80.0);
+        assert!(!low_confidence(&r, &p));
     }
 }

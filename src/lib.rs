@@ -9,6 +9,7 @@
 //! - [`values`] and [`dates`]: cleaning and validating values.
 //! - [`organisations`]: the member organisations and name matching.
 //! - [`parse`]: one message to one [`report::Report`].
+//! - [`export`]: the roster as a table, CSV, JSON, an .xlsx workbook and lists.
 //!
 //! Everything above is the pure core: no I/O, no clock, no environment.
 
@@ -20,6 +21,7 @@ pub mod daemon;
 pub mod dates;
 pub mod decide;
 pub mod error;
+pub mod export;
 pub mod form;
 pub mod limits;
 pub mod mailbox;

@@ -181,6 +181,27 @@ fn collect(
     }
 }
 
+/// The values a reply writes on its own lines (`Ersättare: Karin Nyström`),
+/// however few: a follow-up to blankett's notice needs no whole form. Only
+/// the sender's own text counts, never the quoted notice.
+pub fn follow_up_values(mail: &Mail, limits: &Limits) -> RawForm {
+    let is_forward = FORWARD_SUBJECT.is_match(&mail.subject);
+    mail.bodies
+        .iter()
+        .map(|body| {
+            let text = match body.kind {
+                BodyKind::Plain if body.flowed => text::lines::unflow(&body.text, body.delsp),
+                BodyKind::Plain => body.text.clone(),
+                BodyKind::Html => attach::html::to_text(&body.text),
+            };
+            let mut lines = text::lines(&text, is_forward);
+            lines.truncate(limits.max_lines);
+            text::extract(&lines, Pass::Own)
+        })
+        .max_by_key(|form| form.values.len())
+        .unwrap_or_default()
+}
+
 /// Reads a text in passes: the sender's own text first, then inline answers
 /// under a reply header, then a forwarder's own text.
 pub fn read_text(text: &str, is_forward: bool, limits: &Limits) -> RawForm {

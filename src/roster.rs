@@ -100,22 +100,34 @@ pub fn domain_allowed(org: &Organisation, sender_domain: Option<&str>) -> bool {
     })
 }
 
-/// Decides what a complete form does to the roster. `trusted` is true for
-/// the strategist's own mail (she may forward or correct any form).
+/// How far a form is trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Mail from anyone: the organisation must be known and the domain its own.
+    Sender,
+    /// The strategist's own mail: any domain, but a known organisation.
+    Strategist,
+    /// A person accepted it in review: registered as it stands.
+    Accepted,
+}
+
+/// Decides what a complete form does to the roster.
 pub fn plan(
     fields: &Fields,
     org: Option<&Organisation>,
     sender: Option<&str>,
-    trusted: bool,
+    trust: Trust,
     current: Option<&Fields>,
     settings: NoticeSettings,
 ) -> Plan {
-    let Some(org) = org else {
-        return Plan::Hold(Hold::UnknownOrganisation);
-    };
-    let domain = sender.and_then(|s| s.rsplit_once('@')).map(|(_, d)| d);
-    if !trusted && !domain_allowed(org, domain) {
-        return Plan::Hold(Hold::ForeignDomain);
+    if trust != Trust::Accepted {
+        let Some(org) = org else {
+            return Plan::Hold(Hold::UnknownOrganisation);
+        };
+        let domain = sender.and_then(|s| s.rsplit_once('@')).map(|(_, d)| d);
+        if trust == Trust::Sender && !domain_allowed(org, domain) {
+            return Plan::Hold(Hold::ForeignDomain);
+        }
     }
     let Some(current) = current else {
         let notices = people(fields)
@@ -318,7 +330,7 @@ mod tests {
                 &case.new,
                 falun.as_ref(),
                 Some(case.sender),
-                false,
+                Trust::Sender,
                 case.current.as_ref(),
                 NoticeSettings::default(),
             );
@@ -328,7 +340,7 @@ mod tests {
             &anna_erik(),
             None,
             Some("a@x.se"),
-            false,
+            Trust::Sender,
             None,
             NoticeSettings::default(),
         );
@@ -337,11 +349,20 @@ mod tests {
             &anna_erik(),
             falun.as_ref(),
             Some("strateg@lst.se"),
-            true,
+            Trust::Strategist,
             None,
             NoticeSettings::default(),
         );
         assert!(matches!(trusted, Plan::Register { first: true, .. }));
+        let accepted = plan(
+            &anna_erik(),
+            None,
+            Some("strateg@lst.se"),
+            Trust::Accepted,
+            None,
+            NoticeSettings::default(),
+        );
+        assert!(matches!(accepted, Plan::Register { first: true, .. }));
     }
 
     #[test]

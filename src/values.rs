@@ -42,6 +42,20 @@ impl Reason {
         }
     }
 
+    /// The reason with this code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Reason::AtSpelledOut,
+            Reason::NotAnAddress,
+            Reason::SpaceOrComma,
+            Reason::NoTopLevelDomain,
+            Reason::NotADate,
+            Reason::NoSuchDate,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+
     /// The reason's stable code, as templates know it.
     pub fn code(self) -> &'static str {
         match self {

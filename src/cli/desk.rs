@@ -4,13 +4,14 @@
 use anyhow::{Context as _, Result};
 use blankett::attach::{default_ocr, Ocr};
 use blankett::compose::{Templates, BUILTIN};
-use blankett::config::Config;
+use blankett::config::{ChangeNotices, Config};
 use blankett::daemon::desk::{envelope_address, Desk, Setup};
 use blankett::daemon::reader::Reader;
 use blankett::daemon::SystemClock;
 use blankett::decide::Policy;
 use blankett::mailbox::Mailbox;
 use blankett::organisations::Organisations;
+use blankett::roster::NoticeSettings;
 use blankett::sender::Sender;
 use blankett::store::Store;
 use std::collections::BTreeMap;
@@ -70,6 +71,11 @@ pub fn setup(
             own_address: own,
             max_per_day: config.answers.max_per_recipient_per_day,
             min_ocr_confidence: 60.0,
+            notify_changes: config.answers.strategist_changes == ChangeNotices::Immediately,
+        },
+        notices: NoticeSettings {
+            tell_registered: config.answers.notify_registered,
+            tell_replaced: config.answers.notify_replaced,
         },
         from: from.to_string(),
         message_id_domain: domain,

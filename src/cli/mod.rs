@@ -4,12 +4,18 @@
 pub mod daemon;
 pub mod demo;
 pub mod desk;
+pub mod export;
+pub mod history;
+pub mod organisations;
 pub mod parse;
+pub mod roster;
 
 use anyhow::{Context as _, Result};
 use blankett::config::Config;
 use blankett::organisations::Organisations;
+use blankett::store::Store;
 use clap::{Parser, Subcommand};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// blankett: turns the county strategist's inbox into an intake desk for the
@@ -42,6 +48,17 @@ pub enum Command {
         #[arg(long)]
         since: String,
     },
+    /// Print the current roster as a table, CSV, JSON or an Excel workbook
+    /// (needs --config).
+    Roster(roster::Args),
+    /// Print the roster's changes, of all organisations or one (needs --config).
+    History(history::Args),
+    /// List the known organisations: represented, with a substitute, with a
+    /// form waiting for more (needs --config).
+    Organisations,
+    /// Print the mailing list of the current representatives and substitutes
+    /// (needs --config).
+    Export(export::Args),
 }
 
 /// The configuration and the organisation list it names.
@@ -92,6 +109,43 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Once => {
             let loaded = load(Some(required(cli.config.as_deref())?))?;
             runtime()?.block_on(daemon::once(loaded))
+        }
+        Command::Roster(args) => roster::run(&args, cli.config.as_deref()),
+        Command::History(args) => history::run(&args, cli.config.as_deref()),
+        Command::Organisations => organisations::run(cli.config.as_deref()),
+        Command::Export(args) => export::run(&args, cli.config.as_deref()),
+    }
+}
+
+/// Loads the configuration and opens the database it names, for the roster
+/// commands. A database that is not there yet is an error rather than a new,
+/// empty roster: the path is more likely wrong than the roster empty.
+pub fn open_roster(config: Option<&Path>) -> Result<(Loaded, Store)> {
+    let loaded = load(Some(required(config)?))?;
+    let path = &loaded.config.database.path;
+    if !path.exists() {
+        anyhow::bail!(
+            "there is no database at {}: check [database] path, or let `blankett once` handle mail first",
+            path.display()
+        );
+    }
+    let store = Store::open(path, &chrono::Utc::now().to_rfc3339())?;
+    Ok((loaded, store))
+}
+
+/// Writes a command's output to `file`, or to standard output. A reader that
+/// stops early (`| head`) is not an error.
+pub fn emit(bytes: &[u8], file: Option<&Path>) -> Result<()> {
+    match file {
+        Some(path) => {
+            std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(bytes).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
         }
     }
 }

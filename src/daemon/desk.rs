@@ -3,14 +3,16 @@
 //! send from the outbox. The mailbox, the sender and the clock come in as
 //! traits, so the same code runs against IMAP/SMTP, a folder of files, or tests.
 
+use super::intake::{self, Intake};
 use super::reader::Reader;
 use super::{Clock, DeskError};
-use crate::compose::{self, Templates};
-use crate::decide::{self, AnswerKind, Decision, Destination, Facts, Policy};
+use crate::compose::{self, Extra, Templates};
+use crate::decide::{self, AnswerKind, Decision, Destination, Facts, Outcome, Policy};
 use crate::mailbox::Mailbox;
 use crate::mime::{self, Mail};
 use crate::outgoing::{self, Outgoing, Thread, MARKER_HEADER};
 use crate::report::{Report, Status};
+use crate::roster::{NoticeSettings, Role};
 use crate::sender::{SendError, Sender};
 use crate::store::{Handled, Place, Queued, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +25,8 @@ pub struct Setup {
     pub reader: Arc<Reader>,
     pub templates: Templates,
     pub policy: Policy,
+    /// Which people are told of roster changes.
+    pub notices: NoticeSettings,
     /// The From of answers, e.g. `Länsgruppen MVK <strateg@lst.se>`.
     pub from: String,
     pub message_id_domain: String,
@@ -175,7 +179,8 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 .set_folder(&place.folder, place.uidvalidity, place.uid)?;
             return Ok(None);
         };
-        let (mail, report, decision) = if attempts > self.setup.max_attempts {
+        let now = self.clock.now();
+        let (mail, intake, decision) = if attempts > self.setup.max_attempts {
             warn!(
                 uid = place.uid,
                 attempts, "message failed repeatedly: sent to review"
@@ -183,15 +188,46 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             let mail = mime::read(&raw, &self.setup.reader.limits).unwrap_or_default();
             let report =
                 Report::without_fields(Status::Unreadable, "body", Some("handling failed".into()));
-            (mail, report, decide::failed_too_often(&self.setup.policy))
+            let intake = Intake {
+                report,
+                outcome: Outcome::Held(crate::decide::ReviewReason::ProcessingFailed),
+                effects: Default::default(),
+                original: None,
+                changes: Vec::new(),
+                resolution: None,
+            };
+            (mail, intake, decide::failed_too_often(&self.setup.policy))
         } else {
-            self.read_and_decide(&raw).await?
+            let (mail, report) = self.read(&raw).await?;
+            let intake = if mail
+                .header(&MARKER_HEADER.to_ascii_lowercase())
+                .map(str::trim)
+                == Some(self.setup.marker.as_str())
+            {
+                Intake {
+                    report,
+                    outcome: Outcome::Ignored("blankett's own mail: left alone"),
+                    effects: Default::default(),
+                    original: None,
+                    changes: Vec::new(),
+                    resolution: None,
+                }
+            } else {
+                intake::intake(&self.store, &self.setup, &mail, report, now)?
+            };
+            let sender = decide::reply_address(&mail).unwrap_or_default();
+            let facts = Facts {
+                answers_today: self
+                    .store
+                    .answers_today(&sender, &now.format("%Y-%m-%d").to_string())?,
+            };
+            let decision = decide::decide(&mail, &intake.outcome, &self.setup.policy, facts);
+            (mail, intake, decision)
         };
-        let now = self.clock.now();
         let reference =
             compose::reference(mail.message_id.as_deref().unwrap_or(&format!("{place:?}")));
         let answers = if self.setup.send {
-            self.answers(&mail, &report, &decision, &reference, &raw)?
+            self.answers(&mail, &intake, &decision, &reference, &raw)?
         } else {
             Vec::new()
         };
@@ -200,6 +236,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             (_, Destination::Processed) => "processed",
             (_, Destination::Review) => "review",
         };
+        let report = &intake.report;
         let handled = Handled {
             place: place.clone(),
             message_id: mail.message_id.clone(),
@@ -208,14 +245,14 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             note: decision.note.to_string(),
             destination: destination.to_string(),
             reference,
-            report_json: serde_json::to_string(&report).unwrap_or_default(),
+            report_json: serde_json::to_string(report).unwrap_or_default(),
             raw,
             counts_for_sender: self.setup.send && decision.counts_for_sender,
         };
         self.store.commit(
             &handled,
             &answers,
-            &Default::default(),
+            &intake.effects,
             &now.format("%Y-%m-%d").to_string(),
             &now.to_rfc3339(),
         )?;
@@ -230,69 +267,59 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         Ok(Some(answers.len()))
     }
 
-    async fn read_and_decide(&self, raw: &[u8]) -> Result<(Mail, Report, Decision), DeskError> {
+    /// Reads a message on a blocking thread, within the time limit.
+    async fn read(&self, raw: &[u8]) -> Result<(Mail, Report), DeskError> {
         let reader = Arc::clone(&self.setup.reader);
         let bytes = raw.to_vec();
         let job = tokio::task::spawn_blocking(move || reader.read(&bytes));
-        let (mail, report) = match tokio::time::timeout(self.setup.time_limit, job).await {
-            Ok(Ok(read)) => read,
-            Ok(Err(join)) => {
-                return Err(DeskError::Message(format!(
-                    "reading the message failed: {join}"
-                )))
-            }
-            Err(_) => {
-                return Err(DeskError::Message(
-                    "reading the message took too long".into(),
-                ))
-            }
-        };
-        if mail
-            .header(&MARKER_HEADER.to_ascii_lowercase())
-            .map(str::trim)
-            == Some(self.setup.marker.as_str())
-        {
-            let own = Decision {
-                answers: Vec::new(),
-                destination: Destination::Stay,
-                review: None,
-                counts_for_sender: false,
-                note: "blankett's own mail: left alone",
-            };
-            return Ok((mail, report, own));
+        match tokio::time::timeout(self.setup.time_limit, job).await {
+            Ok(Ok(read)) => Ok(read),
+            Ok(Err(join)) => Err(DeskError::Message(format!(
+                "reading the message failed: {join}"
+            ))),
+            Err(_) => Err(DeskError::Message(
+                "reading the message took too long".into(),
+            )),
         }
-        let sender = decide::reply_address(&mail).unwrap_or_default();
-        let today = self.clock.now().format("%Y-%m-%d").to_string();
-        let facts = Facts {
-            answers_today: self.store.answers_today(&sender, &today)?,
-        };
-        let decision = decide::decide(&mail, &report, &self.setup.policy, facts);
-        Ok((mail, report, decision))
     }
 
     fn answers(
         &self,
         mail: &Mail,
-        report: &Report,
+        intake: &Intake,
         decision: &Decision,
         reference: &str,
         raw: &[u8],
     ) -> Result<Vec<Queued>, DeskError> {
-        let vars = compose::variables(
-            mail,
-            report,
-            &self.setup.reader.organisations,
-            reference,
-            decision.review,
-            self.setup.policy.max_per_day,
-        );
-        let thread = Thread {
-            message_id: mail.message_id.clone(),
-            references: mail.references.clone(),
+        let orgs = &self.setup.reader.organisations;
+        let limit = self.setup.policy.max_per_day;
+        let extra = |role: Option<Role>| Extra {
+            role: role.map(Role::code),
+            changes: &intake.changes,
+            resolution: intake.resolution,
         };
         let mut out = Vec::new();
         for answer in &decision.answers {
+            // A confirmation after a review answers the organisation's own
+            // message, not the strategist's reply.
+            let about = match (&intake.original, answer.kind) {
+                (Some(original), AnswerKind::Confirmation) => original,
+                _ => mail,
+            };
+            let vars = compose::variables(
+                about,
+                &intake.report,
+                orgs,
+                reference,
+                decision.review,
+                limit,
+                &extra(answer.role),
+            );
             let rendered = self.setup.templates.render(answer.kind, &vars)?;
+            let thread = Thread {
+                message_id: about.message_id.clone(),
+                references: about.references.clone(),
+            };
             let message_id = outgoing::new_message_id(&self.setup.message_id_domain);
             let bytes = outgoing::build(&Outgoing {
                 from: &self.setup.from,

@@ -3,6 +3,7 @@
 //! where the clock, the network and the database meet the pure core.
 
 pub mod desk;
+pub mod intake;
 pub mod reader;
 pub mod run;
 

@@ -1,0 +1,553 @@
+//! Works out what a read message does to the roster: links a reply to the
+//! submission it answers (by our answer's Message-ID, by reference code, or
+//! by sender within 30 days), merges follow-ups, applies the roster's rules,
+//! and resolves reviews the strategist answers by mail. Reads the store;
+//! everything it would change comes back as `Effects` for the desk's commit.
+
+use super::desk::Setup;
+use super::DeskError;
+use crate::decide::{self, Outcome, ReviewReason};
+use crate::form::Key;
+use crate::mime::Mail;
+use crate::organisations::normalise;
+use crate::parse::follow_up_values;
+use crate::report::{InvalidField, Report, Status};
+use crate::roster::{self, Fields, Hold, Plan, Trust};
+use crate::store::roster::{
+    Effects, Problems, RegistrationWrite, ReviewResolution, Submission, SubmissionWrite,
+};
+use crate::store::Store;
+use crate::values;
+use chrono::{DateTime, Utc};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// What a message amounts to.
+pub struct Intake {
+    /// The report the answers speak of (merged, for a follow-up).
+    pub report: Report,
+    pub outcome: Outcome,
+    pub effects: Effects,
+    /// For a resolved review: the original message, which the confirmation
+    /// to the organisation answers.
+    pub original: Option<Mail>,
+    /// What changed on the roster, for the templates.
+    pub changes: Vec<(Key, Option<String>, Option<String>)>,
+    /// How a review was resolved (`accepted`, `rejected`, `edited`, `incomplete`).
+    pub resolution: Option<&'static str>,
+}
+
+static REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\bBL-[A-HJ-NP-Z2-9]{6}\b").expect("reference pattern"));
+static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^\s*(?:godkänn|godkann|godkänd|godkänt|accept)\b").expect("accept pattern")
+});
+static REJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^\s*(?:avvisa|avvisas|avvisad|reject)\b").expect("reject pattern")
+});
+
+impl Intake {
+    fn simple(report: Report, outcome: Outcome) -> Self {
+        Intake {
+            report,
+            outcome,
+            effects: Effects::default(),
+            original: None,
+            changes: Vec::new(),
+            resolution: None,
+        }
+    }
+}
+
+/// Decides what the message does to the roster.
+pub fn intake(
+    store: &Store,
+    setup: &Setup,
+    mail: &Mail,
+    report: Report,
+    now: DateTime<Utc>,
+) -> Result<Intake, DeskError> {
+    if report.status == Status::Automated {
+        return Ok(Intake::simple(
+            report,
+            Outcome::Ignored("automated mail: never answered"),
+        ));
+    }
+    let sender = decide::reply_address(mail);
+    let trusted = sender
+        .as_ref()
+        .is_some_and(|s| setup.policy.strategist.contains(s));
+    let follow_up = follow_up_values(mail, &setup.reader.limits);
+    let own_text = own_text(mail);
+    let linked = link(
+        store,
+        mail,
+        sender.as_deref(),
+        !follow_up.values.is_empty(),
+        now,
+    )?;
+    if let Some(sub) = linked {
+        if let Some(review) = store.open_review(sub.id)? {
+            let command = ACCEPT.is_match(&own_text) || REJECT.is_match(&own_text);
+            if trusted {
+                return resolve(
+                    store,
+                    setup,
+                    &sub,
+                    review.id,
+                    &own_text,
+                    &follow_up.values,
+                    sender.as_deref(),
+                );
+            }
+            if command {
+                let mut intake = Intake::simple(report, Outcome::Refused);
+                intake.effects.audit.push((
+                    sender.unwrap_or_default(),
+                    "review refused".into(),
+                    format!(
+                        "review {} may only be resolved by the strategist",
+                        review.id
+                    ),
+                ));
+                return Ok(intake);
+            }
+        } else if sub.state == "pending" && report.status != Status::Unreadable {
+            let fields = if report.status == Status::Complete {
+                raw_of(&report)
+            } else {
+                follow_up.values.clone()
+            };
+            return merge_into(
+                store,
+                setup,
+                &sub,
+                &fields,
+                &report,
+                sender.as_deref(),
+                trusted,
+            );
+        }
+    }
+    match report.status {
+        Status::Automated | Status::NotAForm => Ok(Intake::simple(
+            report,
+            Outcome::Ignored("not a form: left untouched"),
+        )),
+        Status::Unreadable => Ok(held(report, ReviewReason::Unreadable, None)),
+        Status::Incomplete => {
+            let mut intake = Intake::simple(report.clone(), Outcome::Pending);
+            intake.effects.submission = Some(new_submission(&report, "pending", None));
+            Ok(intake)
+        }
+        Status::Complete if decide::low_confidence(&report, &setup.policy) => {
+            Ok(held(report, ReviewReason::LowOcrConfidence, None))
+        }
+        Status::Complete => register(
+            store,
+            setup,
+            report,
+            sender.as_deref(),
+            trust(trusted),
+            None,
+        ),
+    }
+}
+
+/// Finds the submission a message answers.
+fn link(
+    store: &Store,
+    mail: &Mail,
+    sender: Option<&str>,
+    has_values: bool,
+    now: DateTime<Utc>,
+) -> Result<Option<Submission>, DeskError> {
+    let ids: Vec<String> = mail
+        .in_reply_to
+        .iter()
+        .chain(&mail.references)
+        .cloned()
+        .collect();
+    if let Some(sub) = store.submission_by_answer(&ids)? {
+        return Ok(Some(sub));
+    }
+    let text = format!("{}\n{}", mail.subject, own_text(mail));
+    if let Some(code) = REFERENCE.find(&text) {
+        if let Some(sub) = store.submission_by_reference(code.as_str())? {
+            return Ok(Some(sub));
+        }
+    }
+    if let (Some(sender), true) = (sender, has_values) {
+        let since = (now - chrono::Duration::days(30)).to_rfc3339();
+        return Ok(store.pending_from(sender, &since)?);
+    }
+    Ok(None)
+}
+
+/// A follow-up merged into a pending submission.
+fn merge_into(
+    store: &Store,
+    setup: &Setup,
+    sub: &Submission,
+    follow_up: &Fields,
+    report: &Report,
+    sender: Option<&str>,
+    trusted: bool,
+) -> Result<Intake, DeskError> {
+    let checked = values::check(follow_up);
+    let merged = roster::merge(&sub.fields, &checked.fields);
+    let mut invalid: Vec<InvalidField> = sub
+        .problems
+        .invalid
+        .iter()
+        .filter(|(k, _, _)| !checked.fields.contains_key(k))
+        .map(|(k, v, code)| invalid_field(*k, v, code))
+        .collect();
+    invalid.extend(
+        checked
+            .invalid
+            .values()
+            .map(|i| invalid_field(i.key, &i.raw, i.reason.code())),
+    );
+    invalid.sort_by_key(|i| i.field);
+    invalid.dedup_by_key(|i| i.field);
+    let mut merged_report = judge(setup, merged, invalid, &report.source);
+    if merged_report.organisation_id.is_none() {
+        merged_report.organisation_id = sub.organisation_id.clone();
+    }
+    merged_report.method = report.method;
+    if merged_report.status == Status::Complete {
+        register(
+            store,
+            setup,
+            merged_report,
+            sender,
+            trust(trusted),
+            Some(sub.id),
+        )
+    } else {
+        let mut intake = Intake::simple(merged_report.clone(), Outcome::Pending);
+        intake.effects.submission =
+            Some(update_submission(sub.id, &merged_report, "pending", None));
+        Ok(intake)
+    }
+}
+
+/// A complete form: onto the roster, the same again, or held for a person.
+fn register(
+    store: &Store,
+    setup: &Setup,
+    report: Report,
+    sender: Option<&str>,
+    trust: Trust,
+    existing: Option<i64>,
+) -> Result<Intake, DeskError> {
+    let orgs = &setup.reader.organisations;
+    let org = report
+        .organisation_id
+        .as_deref()
+        .and_then(|id| orgs.get(id));
+    let key = report.organisation_id.clone();
+    let org_name = org.map_or_else(
+        || {
+            report
+                .fields
+                .get(&Key::Organisation)
+                .cloned()
+                .unwrap_or_default()
+        },
+        |o| o.name.clone(),
+    );
+    // An organisation not on the list, accepted by a person, is kept under its name.
+    let registration_key = key
+        .clone()
+        .unwrap_or_else(|| format!("name:{}", normalise(&org_name)));
+    let current = store.registration(&registration_key)?.map(|r| r.fields);
+    let plan = roster::plan(
+        &report.fields,
+        org,
+        sender,
+        trust,
+        current.as_ref(),
+        setup.notices,
+    );
+    let write = |state: &str, review: Option<ReviewReason>| match existing {
+        Some(id) => update_submission(id, &report, state, review),
+        None => new_submission(&report, state, review),
+    };
+    match plan {
+        Plan::Hold(hold) => {
+            let reason = match hold {
+                Hold::UnknownOrganisation => ReviewReason::UnknownOrganisation,
+                Hold::ForeignDomain => ReviewReason::ForeignDomain,
+            };
+            let mut intake = held(report.clone(), reason, existing);
+            intake.effects.submission = Some(write("review", Some(reason)));
+            Ok(intake)
+        }
+        Plan::NoChange => {
+            let mut intake = Intake::simple(report.clone(), Outcome::NoChange);
+            intake.effects.submission = Some(write("no_change", None));
+            Ok(intake)
+        }
+        Plan::Register {
+            first,
+            changes,
+            notices,
+        } => {
+            let changes: Vec<(Key, Option<String>, Option<String>)> = if first {
+                report
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (*k, None, Some(v.clone())))
+                    .collect()
+            } else {
+                changes
+                    .into_iter()
+                    .map(|(k, b, a)| (k, b, Some(a)))
+                    .collect()
+            };
+            let mut effects = Effects {
+                submission: Some(write("registered", None)),
+                registration: Some(RegistrationWrite {
+                    organisation_key: registration_key,
+                    organisation_id: key.clone(),
+                    organisation: org_name,
+                    fields: report.fields.clone(),
+                    kind: if first {
+                        "registered".into()
+                    } else {
+                        "changed".into()
+                    },
+                    changes: changes.clone(),
+                }),
+                ..Effects::default()
+            };
+            if let Some(id) = &key {
+                effects.supersede = store.pending_for(id)?;
+            }
+            Ok(Intake {
+                report,
+                outcome: Outcome::Registered { notices },
+                effects,
+                original: None,
+                changes,
+                resolution: None,
+            })
+        }
+    }
+}
+
+/// The strategist's answer to a review notice.
+fn resolve(
+    store: &Store,
+    setup: &Setup,
+    sub: &Submission,
+    review: i64,
+    text: &str,
+    lines: &Fields,
+    by: Option<&str>,
+) -> Result<Intake, DeskError> {
+    let original = store
+        .raw_message(sub.message)?
+        .and_then(|raw| crate::mime::read(&raw, &setup.reader.limits));
+    let by = by.unwrap_or_default().to_string();
+    let base = judge(setup, sub.fields.clone(), Vec::new(), "body");
+    let (state, mut intake) = if REJECT.is_match(text) {
+        let mut intake = Intake::simple(
+            base.clone(),
+            Outcome::Resolved {
+                confirm: None,
+                notices: vec![],
+            },
+        );
+        intake.effects.submission = Some(update_submission(sub.id, &base, "rejected", None));
+        ("rejected", intake)
+    } else {
+        let edited = !lines.is_empty();
+        let checked = values::check(lines);
+        let fields = roster::merge(&sub.fields, &checked.fields);
+        let mut report = judge(setup, fields, Vec::new(), "body");
+        let accept = ACCEPT.is_match(text) || report.status == Status::Complete;
+        if !accept || report.fields.is_empty() {
+            let mut intake = Intake::simple(
+                report.clone(),
+                Outcome::Resolved {
+                    confirm: None,
+                    notices: vec![],
+                },
+            );
+            intake.effects.submission = Some(update_submission(sub.id, &report, "review", None));
+            intake.resolution = Some("incomplete");
+            return Ok(intake);
+        }
+        // The strategist vouches for what she accepts: it is registered as it
+        // stands, even with something missing.
+        report.status = Status::Complete;
+        let mut intake = register(
+            store,
+            setup,
+            report,
+            sub.sender.as_deref(),
+            Trust::Accepted,
+            Some(sub.id),
+        )?;
+        let notices = match &intake.outcome {
+            Outcome::Registered { notices } => notices.clone(),
+            _ => Vec::new(),
+        };
+        intake.outcome = Outcome::Resolved {
+            confirm: sub.sender.clone(),
+            notices,
+        };
+        (if edited { "edited" } else { "accepted" }, intake)
+    };
+    intake.effects.resolve_review = Some(ReviewResolution {
+        id: review,
+        state: if state == "rejected" {
+            "rejected".into()
+        } else {
+            "accepted".into()
+        },
+        by: by.clone(),
+        note: state.into(),
+    });
+    intake.effects.audit.push((
+        by,
+        format!("review {state}"),
+        format!("review {review}, submission {}", sub.id),
+    ));
+    intake.original = original;
+    intake.resolution = Some(state);
+    Ok(intake)
+}
+
+fn trust(strategist: bool) -> Trust {
+    if strategist {
+        Trust::Strategist
+    } else {
+        Trust::Sender
+    }
+}
+
+fn held(report: Report, reason: ReviewReason, existing: Option<i64>) -> Intake {
+    let mut intake = Intake::simple(report.clone(), Outcome::Held(reason));
+    intake.effects.submission = Some(match existing {
+        Some(id) => update_submission(id, &report, "review", Some(reason)),
+        None => new_submission(&report, "review", Some(reason)),
+    });
+    intake.effects.open_review = Some(reason.code().into());
+    intake
+}
+
+/// A report for values read so far: which are missing, which invalid, which organisation.
+fn judge(setup: &Setup, fields: Fields, invalid: Vec<InvalidField>, source: &str) -> Report {
+    let missing: Vec<Key> = setup
+        .reader
+        .required
+        .iter()
+        .copied()
+        .filter(|k| !fields.contains_key(k) && !invalid.iter().any(|i| i.field == *k))
+        .collect();
+    let status = if missing.is_empty() && invalid.is_empty() {
+        Status::Complete
+    } else {
+        Status::Incomplete
+    };
+    let organisation_id = fields
+        .get(&Key::Organisation)
+        .and_then(|n| setup.reader.organisations.match_name(n))
+        .map(str::to_string);
+    let mut report = Report::without_fields(status, source, None);
+    report.fields = fields;
+    report.missing = missing;
+    report.invalid = invalid;
+    report.organisation_id = organisation_id;
+    report
+}
+
+fn invalid_field(key: Key, value: &str, code: &str) -> InvalidField {
+    let reason = crate::values::Reason::from_code(code);
+    InvalidField {
+        field: key,
+        reason: reason
+            .map_or("unusable value", |r| r.describe())
+            .to_string(),
+        value: value.to_string(),
+        code: reason.map_or("invalid", |r| r.code()),
+    }
+}
+
+fn raw_of(report: &Report) -> Fields {
+    let mut fields = report.fields.clone();
+    for i in &report.invalid {
+        fields.insert(i.field, i.value.clone());
+    }
+    fields
+}
+
+fn problems(report: &Report) -> Problems {
+    Problems {
+        missing: report.missing.clone(),
+        invalid: report
+            .invalid
+            .iter()
+            .map(|i| (i.field, i.value.clone(), i.code.to_string()))
+            .collect(),
+    }
+}
+
+fn new_submission(report: &Report, state: &str, review: Option<ReviewReason>) -> SubmissionWrite {
+    SubmissionWrite::New {
+        organisation_id: report.organisation_id.clone(),
+        organisation: report.fields.get(&Key::Organisation).cloned(),
+        fields: report.fields.clone(),
+        problems: problems(report),
+        state: state.into(),
+        review_reason: review.map(|r| r.code().to_string()),
+    }
+}
+
+fn update_submission(
+    id: i64,
+    report: &Report,
+    state: &str,
+    review: Option<ReviewReason>,
+) -> SubmissionWrite {
+    SubmissionWrite::Update {
+        id,
+        organisation_id: report.organisation_id.clone(),
+        organisation: report.fields.get(&Key::Organisation).cloned(),
+        fields: report.fields.clone(),
+        problems: problems(report),
+        state: state.into(),
+        review_reason: review.map(|r| r.code().to_string()),
+    }
+}
+
+/// The sender's own words, without quoted lines: the plain body, or the
+/// HTML body as text when there is no plain one.
+fn own_text(mail: &Mail) -> String {
+    use crate::mime::BodyKind;
+    let plain: Vec<String> = mail
+        .bodies
+        .iter()
+        .filter(|b| b.kind == BodyKind::Plain)
+        .map(|b| b.text.clone())
+        .collect();
+    let texts = if plain.is_empty() {
+        mail.bodies
+            .iter()
+            .map(|b| crate::attach::html::to_text(&b.text))
+            .collect()
+    } else {
+        plain
+    };
+    texts
+        .iter()
+        .flat_map(|t| crate::text::lines(t, false))
+        .filter(|l| l.zone == crate::text::Zone::Own)
+        .map(|l| l.text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,356 @@
+//! The roster as people and scripts read it: a terminal table, CSV for Excel,
+//! the running contract's JSON, an .xlsx workbook (`xlsx`), the mailing list,
+//! and the history and organisation overviews (`lists`). Pure: registrations
+//! in, text or bytes out; it opens no database and writes no file.
+
+mod lists;
+mod xlsx;
+
+pub use lists::{history, history_for, organisations};
+pub use xlsx::xlsx;
+
+use crate::form::Key;
+use crate::store::roster::Registration;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use thiserror::Error;
+
+/// An export that could not be built.
+#[derive(Debug, Error)]
+pub enum ExportError {
+    #[error("cannot write the CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("cannot build the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// The column headings of the CSV and the workbook, as the strategist's
+/// spreadsheets name them.
+pub const HEADINGS: [&str; 11] = [
+    "Organisation",
+    "Representant",
+    "Representantens mejladress",
+    "Ersättare",
+    "Ersättarens mejladress",
+    "Interna kontaktvägar",
+    "Ansvarig chef",
+    "Titel",
+    "Mejl/telefon",
+    "Datum",
+    "Registrerad",
+];
+
+/// The record's keys after the organisation, in the columns' order.
+const RECORD: [Key; 9] = [
+    Key::RepresentativeName,
+    Key::RepresentativeEmail,
+    Key::SubstituteName,
+    Key::SubstituteEmail,
+    Key::InternalChannels,
+    Key::ManagerName,
+    Key::ManagerTitle,
+    Key::ManagerContact,
+    Key::SignedDate,
+];
+
+/// A value of the registration, `""` when missing.
+fn value(reg: &Registration, key: Key) -> &str {
+    reg.fields.get(&key).map_or("", |v| v.trim())
+}
+
+/// One registration as the spreadsheet columns of [`HEADINGS`]. The
+/// registration time is shown as its date, which is what people sort by.
+pub(crate) fn cells(reg: &Registration) -> Vec<String> {
+    let mut row = vec![reg.organisation.clone()];
+    row.extend(RECORD.iter().map(|k| value(reg, *k).to_string()));
+    row.push(reg.registered_at.chars().take(10).collect());
+    row
+}
+
+/// The roster as a table for the terminal: one line per organisation, each
+/// person as `Name <address>`.
+pub fn table(regs: &[Registration]) -> String {
+    if regs.is_empty() {
+        return "No organisation is registered yet.\n".into();
+    }
+    let person =
+        |name: Key, address: Key, reg: &Registration| match (value(reg, name), value(reg, address))
+        {
+            ("", a) => a.to_string(),
+            (n, "") => n.to_string(),
+            (n, a) => format!("{n} <{a}>"),
+        };
+    let rows: Vec<Vec<String>> = regs
+        .iter()
+        .map(|r| {
+            vec![
+                r.organisation.clone(),
+                person(Key::RepresentativeName, Key::RepresentativeEmail, r),
+                person(Key::SubstituteName, Key::SubstituteEmail, r),
+                r.registered_at.chars().take(10).collect(),
+            ]
+        })
+        .collect();
+    render_table(
+        &["Organisation", "Representative", "Substitute", "Registered"],
+        &rows,
+    )
+}
+
+/// Left-aligned columns two spaces apart, with a rule under the headings.
+pub(crate) fn render_table(headings: &[&str], rows: &[Vec<String>]) -> String {
+    let one_line = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| one_line(c)).collect())
+        .collect();
+    let mut widths: Vec<usize> = headings.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    let mut out = line(headings.to_vec());
+    out.push_str(&line(rules.iter().map(String::as_str).collect()));
+    for row in &rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// The roster as CSV for Swedish Excel: UTF-8 with a byte order mark (without
+/// it Excel shows å, ä and ö wrongly), `;` between fields (Swedish Excel's
+/// list separator, since `,` is its decimal comma) and CRLF line ends. A value
+/// that Excel would take for a formula (`=`, `+`, `-`, `@`) gets a leading `'`:
+/// the values come from outside mail.
+pub fn csv(regs: &[Registration]) -> Result<Vec<u8>, ExportError> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        writer.write_record(HEADINGS)?;
+        for reg in regs {
+            writer.write_record(cells(reg).iter().map(|c| defuse(c)))?;
+        }
+        writer.flush().map_err(csv::Error::from)?;
+    }
+    Ok(out)
+}
+
+/// A value Excel would evaluate, made plain text.
+fn defuse(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// One organisation in the running contract's `roster --format json`.
+#[derive(Debug, Serialize)]
+struct Entry<'a> {
+    organisation_id: Option<&'a str>,
+    organisation: &'a str,
+    representative_name: Option<&'a str>,
+    representative_email: Option<&'a str>,
+    substitute_name: Option<&'a str>,
+    substitute_email: Option<&'a str>,
+    internal_channels: Option<&'a str>,
+    manager_name: Option<&'a str>,
+    manager_title: Option<&'a str>,
+    manager_contact: Option<&'a str>,
+    signed_date: Option<&'a str>,
+    registered_at: &'a str,
+    source_message_id: Option<&'a str>,
+}
+
+/// The roster as the running contract's JSON array (pretty-printed, with a
+/// final newline); a missing value is `null`.
+pub fn json(regs: &[Registration]) -> String {
+    let entries: Vec<Entry<'_>> = regs
+        .iter()
+        .map(|r| {
+            let v = |k: Key| Some(value(r, k)).filter(|v| !v.is_empty());
+            Entry {
+                organisation_id: r.organisation_id.as_deref(),
+                organisation: &r.organisation,
+                representative_name: v(Key::RepresentativeName),
+                representative_email: v(Key::RepresentativeEmail),
+                substitute_name: v(Key::SubstituteName),
+                substitute_email: v(Key::SubstituteEmail),
+                internal_channels: v(Key::InternalChannels),
+                manager_name: v(Key::ManagerName),
+                manager_title: v(Key::ManagerTitle),
+                manager_contact: v(Key::ManagerContact),
+                signed_date: v(Key::SignedDate),
+                registered_at: &r.registered_at,
+                source_message_id: r.source_message_id.as_deref(),
+            }
+        })
+        .collect();
+    // Serialising borrowed strings and options cannot fail.
+    let mut text = serde_json::to_string_pretty(&entries).unwrap_or_else(|_| "[]".into());
+    text.push('\n');
+    text
+}
+
+/// Every current representative's and substitute's address, each once
+/// (whatever its case), `; `-separated as Outlook's address fields take them.
+pub fn mailing_list(regs: &[Registration]) -> String {
+    let mut seen = BTreeSet::new();
+    let mut list = Vec::new();
+    for reg in regs {
+        for key in [Key::RepresentativeEmail, Key::SubstituteEmail] {
+            let address = value(reg, key);
+            if !address.is_empty() && seen.insert(address.to_lowercase()) {
+                list.push(address);
+            }
+        }
+    }
+    format!("{}\n", list.join("; "))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    fn registration(
+        id: Option<&str>,
+        organisation: &str,
+        at: &str,
+        pairs: &[(Key, &str)],
+    ) -> Registration {
+        Registration {
+            organisation_key: id.unwrap_or(organisation).to_lowercase(),
+            organisation_id: id.map(Into::into),
+            organisation: organisation.into(),
+            fields: pairs.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+            registered_at: at.into(),
+            source_message_id: id.map(|i| format!("<{i}@mail.test>")),
+        }
+    }
+
+    /// A complete registration, one without a substitute of an organisation
+    /// not on the list, sharing an address with the first.
+    pub(crate) fn fixture() -> Vec<Registration> {
+        vec![
+            registration(
+                Some("falu-kommun"),
+                "Falu kommun",
+                "2026-11-30T08:00:00+00:00",
+                &[
+                    (Key::Organisation, "Falu kommun, socialförvaltningen"),
+                    (Key::RepresentativeName, "Anna Berg"),
+                    (Key::RepresentativeEmail, "anna.berg@falun.test"),
+                    (Key::SubstituteName, "Erik Lind"),
+                    (Key::SubstituteEmail, "erik.lind@falun.test"),
+                    (Key::InternalChannels, "Ledningsgruppen\nIntranätet"),
+                    (Key::ManagerName, "Karin Ek"),
+                    (Key::ManagerTitle, "Socialchef"),
+                    (Key::ManagerContact, "+46 23 12 34 56"),
+                    (Key::SignedDate, "2026-11-28"),
+                ],
+            ),
+            registration(
+                None,
+                "Trygga hem",
+                "2026-12-01T10:15:00+00:00",
+                &[
+                    (Key::RepresentativeName, "Sara Holm"),
+                    (Key::RepresentativeEmail, "Anna.Berg@falun.test"),
+                    (Key::SubstituteName, ""),
+                ],
+            ),
+        ]
+    }
+
+    fn check(got: &str, want: &str) {
+        assert_eq!(got, want, "\ngot:\n{got}\nwant:\n{want}");
+    }
+
+    #[test]
+    fn table() {
+        check(
+            &super::table(&fixture()),
+            "Organisation  Representative                    Substitute                        Registered\n\
+             ------------  --------------------------------  --------------------------------  ----------\n\
+             Falu kommun   Anna Berg <anna.berg@falun.test>  Erik Lind <erik.lind@falun.test>  2026-11-30\n\
+             Trygga hem    Sara Holm <Anna.Berg@falun.test>                                    2026-12-01\n",
+        );
+        check(&super::table(&[]), "No organisation is registered yet.\n");
+    }
+
+    #[test]
+    fn csv() {
+        let bytes = super::csv(&fixture()).expect("writes");
+        let text = String::from_utf8(bytes).expect("UTF-8");
+        check(
+            &text,
+            "\u{feff}Organisation;Representant;Representantens mejladress;Ersättare;\
+             Ersättarens mejladress;Interna kontaktvägar;Ansvarig chef;Titel;Mejl/telefon;Datum;Registrerad\r\n\
+             Falu kommun;Anna Berg;anna.berg@falun.test;Erik Lind;erik.lind@falun.test;\
+             \"Ledningsgruppen\nIntranätet\";Karin Ek;Socialchef;'+46 23 12 34 56;2026-11-28;2026-11-30\r\n\
+             Trygga hem;Sara Holm;Anna.Berg@falun.test;;;;;;;;2026-12-01\r\n",
+        );
+    }
+
+    #[test]
+    fn json() {
+        check(
+            &super::json(&fixture()),
+            r#"[
+  {
+    "organisation_id": "falu-kommun",
+    "organisation": "Falu kommun",
+    "representative_name": "Anna Berg",
+    "representative_email": "anna.berg@falun.test",
+    "substitute_name": "Erik Lind",
+    "substitute_email": "erik.lind@falun.test",
+    "internal_channels": "Ledningsgruppen\nIntranätet",
+    "manager_name": "Karin Ek",
+    "manager_title": "Socialchef",
+    "manager_contact": "+46 23 12 34 56",
+    "signed_date": "2026-11-28",
+    "registered_at": "2026-11-30T08:00:00+00:00",
+    "source_message_id": "<falu-kommun@mail.test>"
+  },
+  {
+    "organisation_id": null,
+    "organisation": "Trygga hem",
+    "representative_name": "Sara Holm",
+    "representative_email": "Anna.Berg@falun.test",
+    "substitute_name": null,
+    "substitute_email": null,
+    "internal_channels": null,
+    "manager_name": null,
+    "manager_title": null,
+    "manager_contact": null,
+    "signed_date": null,
+    "registered_at": "2026-12-01T10:15:00+00:00",
+    "source_message_id": null
+  }
+]
+"#,
+        );
+        check(&super::json(&[]), "[]\n");
+    }
+
+    #[test]
+    fn mailing_list() {
+        check(
+            &super::mailing_list(&fixture()),
+            "anna.berg@falun.test; erik.lind@falun.test\n",
+        );
+    }
+}
