@@ -180,6 +180,9 @@ pub struct AnswersConfig {
     pub notify_replaced: bool,
     /// When the strategist hears of roster changes: `immediately` or `digest`.
     pub strategist_changes: ChangeNotices,
+    /// Days after an incomplete form came in that its sender is reminded, one
+    /// reminder per entry; after the last, the digest tells the strategist.
+    pub reminder_days: Vec<u32>,
 }
 
 /// When the strategist is told of a roster change.
@@ -202,6 +205,7 @@ impl Default for AnswersConfig {
             notify_registered: true,
             notify_replaced: true,
             strategist_changes: ChangeNotices::Immediately,
+            reminder_days: vec![7, 14],
         }
     }
 }
@@ -314,6 +318,12 @@ impl Config {
                     smtp.host
                 )));
             }
+        }
+        let days = &self.answers.reminder_days;
+        if days.first() == Some(&0) || days.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ConfigError::Invalid(format!(
+                "answers.reminder_days = {days:?} must be days after the form came in, rising, e.g. [7, 14]"
+            )));
         }
         Ok(())
     }

@@ -2,136 +2,61 @@
 //! a form in, a threaded confirmation out in the sender's mailbox; a person's
 //! unread, flagged mail left exactly as it was; first start ignoring old mail;
 //! restart without duplicates; its own notices causing no loop; TLS with the
-//! private CA (IMAPS and SMTP STARTTLS).
+//! private CA (IMAPS and SMTP STARTTLS); and the roster by mail: a form
+//! completed by a reply, a substitute replaced, a review resolved by the
+//! strategist's reply and not by anyone else's.
 
 #[path = "support/mailserver.rs"]
 mod support;
 
-use blankett::config::Config;
 use blankett::limits::Limits;
-use blankett::mailbox::imap::ImapMailbox;
-use blankett::mailbox::Mailbox;
-use blankett::sender::smtp::SmtpSender;
-use blankett::sender::Sender;
-use std::path::{Path, PathBuf};
+use blankett::mime::BodyKind;
+use serde_json::Value;
 use std::time::Duration;
-use support::{flag, flags, var};
+use support::{arrived, deliver, find, flag, flags, header, messages, var, World};
 
 const FORM: &str = include_str!("fixtures/p02-body-dotted-nextline-tabs.eml");
 const QUESTION: &str = include_str!("fixtures/p19-question-next-meeting.eml");
 const BROKEN: &str = include_str!("fixtures/p25-truncated-pdf.eml");
+const INCOMPLETE: &str = include_str!("fixtures/p14-incomplete-no-substitute.eml");
+const UNKNOWN_ORG: &str = include_str!("fixtures/p18-unknown-organisation.eml");
 
-struct World {
-    dir: PathBuf,
-    bot: String,
-    tag: String,
+/// A plain reply to one of blankett's answers; `deliver` sets its From, To
+/// and Message-ID.
+fn reply_to(answer: &[u8], body: &str) -> String {
+    let id = header(answer, "Message-ID").expect("answers have a Message-ID");
+    format!(
+        "From: -\r\nTo: -\r\nMessage-ID: <->\r\nSubject: SV: Blankett\r\nIn-Reply-To: {id}\r\n\
+         References: {id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    )
 }
 
-impl World {
-    fn new(name: &str) -> Self {
-        let tag = format!("{name}-{}", std::process::id());
-        let dir = std::env::temp_dir().join(format!("blankett-e2e-{tag}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("work dir");
-        let bot = format!("t-bot-{tag}@lansstyrelsen.test");
-        let config = format!(
-            "[imap]\nhost = \"127.0.0.1\"\nport = {imaps}\nsecurity = \"tls\"\nusername = \"{bot}\"\n\
-             password_env = \"BLANKETT_TEST_PASSWORD\"\nca_file = \"{ca}\"\ntls_name = \"{name}\"\n\n\
-             [smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\nsecurity = \"starttls\"\nca_file = \"{ca}\"\n\
-             tls_name = \"{name}\"\nfrom = \"Länsgruppen MVK <{bot}>\"\n\n\
-             [strategist]\naddress = \"{bot}\"\n\n[database]\npath = \"blankett.sqlite\"\n",
-            imaps = var("MAIL_IMAPS_PORT"),
-            smtp = var("MAIL_SMTP_PORT"),
-            ca = var("MAIL_CA_CERT"),
-            name = var("MAIL_TLS_NAME"),
-        );
-        std::fs::write(dir.join("blankett.toml"), config).expect("config");
-        World { dir, bot, tag }
-    }
-
-    fn address(&self, who: &str, domain: &str) -> String {
-        format!("t-{who}-{}@{domain}", self.tag)
-    }
-
-    /// `blankett --config ... once`, which must succeed.
-    fn once(&self) -> String {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_blankett"))
-            .arg("--config")
-            .arg(self.dir.join("blankett.toml"))
-            .arg("once")
-            .env("BLANKETT_TEST_PASSWORD", var("MAIL_PASSWORD"))
-            .env("RUST_LOG", "warn")
-            .output()
-            .expect("the binary runs");
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "blankett once failed: {stderr}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
+/// Sends `mail` as `from` to the bot and runs a pass once it has arrived;
+/// returns its Message-ID.
+async fn send_and_pass(w: &World, mail: &str, from: &str, name: &str) -> String {
+    let id = deliver(mail, from, &w.bot, &format!("{name}-{}@x.test", w.tag)).await;
+    arrived(&w.bot, &id).await;
+    w.once();
+    id
 }
 
-impl Drop for World {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A message's subject and plain text, decoded.
+fn read(bytes: &[u8]) -> (String, String) {
+    let mail = blankett::mime::read(bytes, &Limits::default()).expect("a message");
+    let text = mail
+        .bodies
+        .iter()
+        .find(|b| b.kind == BodyKind::Plain)
+        .map(|b| b.text.replace("\r\n", "\n"))
+        .unwrap_or_default();
+    (mail.subject, text)
 }
 
-fn config_for(user: &str) -> Config {
-    let text = format!(
-        "[imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nusername = \"{user}\"\n\
-         [smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"x@y.test\"\n",
-        var("MAIL_IMAP_PORT"),
-        var("MAIL_SMTP_PORT")
-    );
-    Config::parse(&text, Path::new("/")).expect("config")
-}
-
-/// Sends a corpus message as `from`, to `to`, with a fresh Message-ID.
-async fn deliver(template: &str, from: &str, to: &str, id: &str) -> String {
-    let mut lines = Vec::new();
-    for line in template.split("\r\n") {
-        let lower = line.to_ascii_lowercase();
-        if lower.starts_with("from:") {
-            lines.push(format!("From: {from}"));
-        } else if lower.starts_with("to:") {
-            lines.push(format!("To: {to}"));
-        } else if lower.starts_with("message-id:") {
-            lines.push(format!("Message-ID: <{id}>"));
-        } else {
-            lines.push(line.to_string());
-        }
-    }
-    let smtp = config_for(to).smtp.expect("smtp");
-    let mut sender = SmtpSender::new(&smtp, None).expect("sender");
-    sender
-        .send(from, to, lines.join("\r\n").as_bytes())
-        .await
-        .expect("delivered");
-    id.to_string()
-}
-
-/// The messages in a user's folder, waiting (bounded) for at least `n`.
-async fn messages(user: &str, n: usize) -> Vec<Vec<u8>> {
-    let mut imap = config_for(user).imap.expect("imap");
-    imap.inbox = "INBOX".into();
-    let mut mailbox = ImapMailbox::new(imap, var("MAIL_PASSWORD")).expect("mailbox");
-    for _ in 0..200 {
-        mailbox.select().await.expect("select");
-        let uids = mailbox.uids_after(0).await.expect("search");
-        if uids.len() >= n {
-            let mut out = Vec::new();
-            for uid in uids {
-                out.push(mailbox.fetch(uid).await.expect("fetch").expect("exists"));
-            }
-            return out;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{user} did not get {n} message(s) within 10 s");
-}
-
-fn header(bytes: &[u8], name: &str) -> Option<String> {
-    let mail = blankett::mime::read(bytes, &Limits::default())?;
-    mail.header(&name.to_ascii_lowercase()).map(str::to_string)
+/// `blankett roster --format json`, parsed.
+fn roster(w: &World) -> Vec<Value> {
+    let out = w.cli(&["roster", "--format", "json"]);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("roster json: {e}\n{out}"))
 }
 
 #[tokio::test]
@@ -281,4 +206,116 @@ async fn the_daemon_answers_as_mail_arrives_and_stops_on_sigterm() {
         exit.success(),
         "clean exit after SIGTERM: {exit:?} {stderr}"
     );
+}
+
+#[tokio::test]
+async fn an_incomplete_form_is_completed_by_a_reply() {
+    let w = World::new("followup");
+    let linnea = w.address("linnea", "falun.test");
+    let karin = w.address("karin", "falun.test");
+    w.once();
+    send_and_pass(&w, INCOMPLETE, &linnea, "incomplete").await;
+    let notice = messages(&linnea, 1).await.remove(0);
+    let (_, text) = read(&notice);
+    assert!(
+        text.contains("- Ersättare\n"),
+        "the notice names what is missing: {text}"
+    );
+    assert!(roster(&w).is_empty(), "nothing registered yet");
+
+    let body = format!("Ersättare: Karin Nyström\r\nMejladress: {karin}");
+    send_and_pass(&w, &reply_to(&notice, &body), &linnea, "follow-up").await;
+    let answers = messages(&linnea, 2).await;
+    let (subject, text) = read(&answers[1]);
+    assert!(subject.starts_with("Re: "), "{subject}");
+    assert!(
+        text.contains("Karin Nyström") && !text.contains("saknas"),
+        "a confirmation: {text}"
+    );
+    let listed = roster(&w);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0]["organisation_id"], "falu-kommun");
+    assert_eq!(listed[0]["substitute_name"], "Karin Nyström");
+    assert_eq!(listed[0]["substitute_email"], karin.as_str());
+    assert_eq!(
+        messages(&karin, 1).await.len(),
+        1,
+        "the new substitute is told"
+    );
+}
+
+#[tokio::test]
+async fn a_new_substitute_replaces_the_old_one() {
+    let w = World::new("replace");
+    let mats = w.address("mats", "borlange.test");
+    let jenny = w.address("jenny", "borlange.test");
+    let olle = w.address("olle", "borlange.test");
+    let karin = w.address("karin", "borlange.test");
+    let first = FORM
+        .replace("jenny.holmgren@borlange.test", &jenny)
+        .replace(
+            "Ers=E4ttare:\r\n\r\nMats =D6berg",
+            "Ers=E4ttare:\r\n\r\nOlle Berg",
+        )
+        .replace(
+            "Mejladress:\tmats.oberg@borlange.test",
+            &format!("Mejladress:\t{olle}"),
+        );
+    let second = first
+        .replace(
+            "Ers=E4ttare:\r\n\r\nOlle Berg",
+            "Ers=E4ttare:\r\n\r\nKarin Nyberg",
+        )
+        .replace(&olle, &karin);
+    w.once();
+    send_and_pass(&w, &first, &mats, "first").await;
+    assert_eq!(messages(&olle, 1).await.len(), 1, "the substitute is told");
+    send_and_pass(&w, &second, &mats, "second").await;
+    let (subject, _) = read(&messages(&olle, 2).await[1]);
+    assert_eq!(subject, "Du är inte längre ersättare i länsgruppen");
+    assert_eq!(
+        messages(&karin, 1).await.len(),
+        1,
+        "the new substitute is told"
+    );
+    assert_eq!(messages(&mats, 2).await.len(), 2, "two confirmations");
+    let listed = roster(&w);
+    assert_eq!(listed[0]["substitute_name"], "Karin Nyberg");
+    let history = w.cli(&["history", "borlange-kommun"]);
+    assert!(
+        history.contains("substitute_name: Olle Berg → Karin Nyberg")
+            && history.contains(&format!("substitute_email: {olle} → {karin}")),
+        "{history}"
+    );
+}
+
+#[tokio::test]
+async fn only_the_strategist_resolves_a_review_by_mail() {
+    let w = World::new("review");
+    let yvonne = w.address("yvonne", "tryggahem.test");
+    w.once();
+    let id = send_and_pass(&w, UNKNOWN_ORG, &yvonne, "unknown").await;
+    assert_eq!(messages(&yvonne, 1).await.len(), 1, "a receipt");
+    // The review notice goes to the strategist, who is the bot here.
+    let notice = find(&w.bot, "In-Reply-To", &format!("<{id}>")).await;
+    let (subject, _) = read(&notice);
+    assert!(subject.starts_with("Granska: "), "{subject}");
+
+    let stranger = w.address("someone", "evil.test");
+    send_and_pass(&w, &reply_to(&notice, "GODKÄNN"), &stranger, "stranger").await;
+    assert!(
+        roster(&w).is_empty(),
+        "a stranger's GODKÄNN changes nothing"
+    );
+
+    let accept = reply_to(&notice, "GODKÄNN\r\n\r\n/Maria");
+    send_and_pass(&w, &accept, &w.bot, "accept").await;
+    let listed = roster(&w);
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0]["organisation"], "Föreningen Trygga Hem Dalarna");
+    assert_eq!(listed[0]["organisation_id"], Value::Null);
+    let answers = messages(&yvonne, 2).await;
+    let (subject, text) = read(&answers[1]);
+    assert!(subject.starts_with("Re: "), "{subject}");
+    assert!(text.contains("Yvonne Carlsson"), "a confirmation: {text}");
 }

@@ -91,6 +91,7 @@ pub fn setup(
         max_attempts: config.answers.max_attempts,
         time_limit: Duration::from_secs(120),
         send,
+        reminder_days: config.answers.reminder_days.clone(),
     })
 }
 

@@ -8,6 +8,7 @@ pub mod export;
 pub mod history;
 pub mod organisations;
 pub mod parse;
+pub mod review;
 pub mod roster;
 
 use anyhow::{Context as _, Result};
@@ -59,6 +60,8 @@ pub enum Command {
     /// Print the mailing list of the current representatives and substitutes
     /// (needs --config).
     Export(export::Args),
+    /// Messages waiting for a person: list, show, accept, reject, edit (needs --config).
+    Review(review::Args),
 }
 
 /// The configuration and the organisation list it names.
@@ -114,6 +117,7 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::History(args) => history::run(&args, cli.config.as_deref()),
         Command::Organisations => organisations::run(cli.config.as_deref()),
         Command::Export(args) => export::run(&args, cli.config.as_deref()),
+        Command::Review(args) => review::run(&args, cli.config.as_deref()),
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Setup {
     pub time_limit: Duration,
     /// `false` for `import`: decisions are stored, nothing is sent or moved.
     pub send: bool,
+    /// Days after an incomplete form came in that its sender is reminded
+    /// (`daemon::remind`), one reminder per entry.
+    pub reminder_days: Vec<u32>,
 }
 
 /// What one pass did.
@@ -291,53 +294,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         reference: &str,
         raw: &[u8],
     ) -> Result<Vec<Queued>, DeskError> {
-        let orgs = &self.setup.reader.organisations;
-        let limit = self.setup.policy.max_per_day;
-        let extra = |role: Option<Role>| Extra {
-            role: role.map(Role::code),
-            changes: &intake.changes,
-            resolution: intake.resolution,
-        };
-        let mut out = Vec::new();
-        for answer in &decision.answers {
-            // A confirmation after a review answers the organisation's own
-            // message, not the strategist's reply.
-            let about = match (&intake.original, answer.kind) {
-                (Some(original), AnswerKind::Confirmation) => original,
-                _ => mail,
-            };
-            let vars = compose::variables(
-                about,
-                &intake.report,
-                orgs,
-                reference,
-                decision.review,
-                limit,
-                &extra(answer.role),
-            );
-            let rendered = self.setup.templates.render(answer.kind, &vars)?;
-            let thread = Thread {
-                message_id: about.message_id.clone(),
-                references: about.references.clone(),
-            };
-            let message_id = outgoing::new_message_id(&self.setup.message_id_domain);
-            let bytes = outgoing::build(&Outgoing {
-                from: &self.setup.from,
-                to: &answer.to,
-                rendered: &rendered,
-                message_id: &message_id,
-                thread: &thread,
-                marker: &self.setup.marker,
-                original: (answer.kind == AnswerKind::ReviewNotice).then_some(raw),
-            })?;
-            out.push(Queued {
-                kind: answer.kind.template().to_string(),
-                recipient: answer.to.clone(),
-                message_id,
-                bytes,
-            });
-        }
-        Ok(out)
+        build_answers(&self.setup, mail, intake, decision, reference, raw)
     }
 
     /// Moves handled messages where their decision says; a failure is left
@@ -414,4 +371,62 @@ pub fn envelope_address(from: &str) -> String {
         (Some(s), Some(e)) if s < e => from[s + 1..e].trim().to_string(),
         _ => from.trim().to_string(),
     }
+}
+
+/// Renders and builds every answer of a decision, ready for the outbox.
+pub fn build_answers(
+    setup: &Setup,
+    mail: &Mail,
+    intake: &Intake,
+    decision: &Decision,
+    reference: &str,
+    raw: &[u8],
+) -> Result<Vec<Queued>, DeskError> {
+    let orgs = &setup.reader.organisations;
+    let limit = setup.policy.max_per_day;
+    let extra = |role: Option<Role>| Extra {
+        role: role.map(Role::code),
+        changes: &intake.changes,
+        resolution: intake.resolution,
+    };
+    let mut out = Vec::new();
+    for answer in &decision.answers {
+        // A confirmation after a review answers the organisation's own
+        // message, not the strategist's reply.
+        let about = match (&intake.original, answer.kind) {
+            (Some(original), AnswerKind::Confirmation) => original,
+            _ => mail,
+        };
+        let vars = compose::variables(
+            about,
+            &intake.report,
+            orgs,
+            reference,
+            decision.review,
+            limit,
+            &extra(answer.role),
+        );
+        let rendered = setup.templates.render(answer.kind, &vars)?;
+        let thread = Thread {
+            message_id: about.message_id.clone(),
+            references: about.references.clone(),
+        };
+        let message_id = outgoing::new_message_id(&setup.message_id_domain);
+        let bytes = outgoing::build(&Outgoing {
+            from: &setup.from,
+            to: &answer.to,
+            rendered: &rendered,
+            message_id: &message_id,
+            thread: &thread,
+            marker: &setup.marker,
+            original: (answer.kind == AnswerKind::ReviewNotice).then_some(raw),
+        })?;
+        out.push(Queued {
+            kind: answer.kind.template().to_string(),
+            recipient: answer.to.clone(),
+            message_id,
+            bytes,
+        });
+    }
+    Ok(out)
 }

@@ -39,10 +39,10 @@ pub struct Intake {
 
 static REFERENCE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\bBL-[A-HJ-NP-Z2-9]{6}\b").expect("reference pattern"));
-static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static ACCEPT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?im)^\s*(?:godkänn|godkann|godkänd|godkänt|accept)\b").expect("accept pattern")
 });
-static REJECT: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?im)^\s*(?:avvisa|avvisas|avvisad|reject)\b").expect("reject pattern")
 });
 
@@ -338,8 +338,8 @@ fn register(
     }
 }
 
-/// The strategist's answer to a review notice.
-fn resolve(
+/// The strategist's answer to a review (by mail, or from the command line).
+pub(crate) fn resolve(
     store: &Store,
     setup: &Setup,
     sub: &Submission,

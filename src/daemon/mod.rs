@@ -1,10 +1,13 @@
 //! The daemon: the desk that handles messages (`desk`), what reading needs
-//! (`reader`), and the loop that reacts to events (`run`). This is the edge
-//! where the clock, the network and the database meet the pure core.
+//! (`reader`), reminders for pending forms (`remind`), and the loop that
+//! reacts to events (`run`). This is the edge where the clock, the network
+//! and the database meet the pure core.
 
 pub mod desk;
 pub mod intake;
 pub mod reader;
+pub mod remind;
+pub mod review;
 pub mod run;
 
 use crate::compose::TemplateError;
@@ -12,6 +15,7 @@ use crate::mailbox::MailboxError;
 use crate::outgoing::BuildError;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
+use std::sync::Mutex;
 use thiserror::Error;
 
 /// What can stop a pass of the desk.
@@ -42,5 +46,32 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
+    }
+}
+
+/// A clock that stands still until moved: for tests of what time decides
+/// (reminders, retries). A poisoned lock still gives its time.
+#[derive(Debug)]
+pub struct FixedClock(pub Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(now: DateTime<Utc>) -> Self {
+        FixedClock(Mutex::new(now))
+    }
+
+    /// Sets the time.
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = now;
+    }
+
+    /// Moves the time forward (or back, with a negative duration).
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -69,16 +69,19 @@ pub fn shutdown_signal() -> watch::Receiver<bool> {
     rx
 }
 
-/// One pass: handle what is new, move, send what is due. An error here is
-/// the command's error (`once` exits non-zero).
+/// One pass: handle what is new, move, queue the reminders that are due,
+/// send what is due. An error here is the command's error (`once` exits
+/// non-zero).
 pub async fn once<M: Mailbox, S: Sender, C: Clock>(
     desk: &mut Desk<M, S, C>,
 ) -> Result<(), DeskError> {
     let pass = desk.poll().await?;
+    let reminded = desk.remind()?;
     let sent = desk.drain().await?;
     info!(
         handled = pass.handled,
         moved = pass.moved,
+        reminded,
         sent,
         "pass finished"
     );
@@ -123,6 +126,13 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
                 pause = backoff.pause();
                 error!(error = %e, retry_in_ms = pause.as_millis() as u64, "pass failed: will retry");
             }
+        }
+        // Reminders depend on the database and the clock only, so they are
+        // queued even while the mailbox is unavailable.
+        match desk.remind() {
+            Ok(0) => {}
+            Ok(reminded) => info!(reminded, "reminders queued"),
+            Err(e) => warn!(error = %e, "queueing reminders failed: will retry"),
         }
         if let Err(e) = desk.drain().await {
             warn!(error = %e, "sending from the outbox failed: will retry");

@@ -3,6 +3,7 @@
 //! and its answers are stored in one transaction, which is what makes
 //! handling exactly-once across crashes. Knows nothing of IMAP or SMTP.
 
+pub mod reminders;
 pub mod roster;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -356,7 +357,7 @@ impl Store {
         )?;
         let submission = roster::apply(
             &tx,
-            id,
+            Some(id),
             &handled.reference,
             handled.sender.as_deref(),
             handled.message_id.as_deref(),
@@ -365,6 +366,27 @@ impl Store {
         )?;
         tx.commit()?;
         Ok((id, submission))
+    }
+
+    /// Stores a person's action (a review resolved from the command line):
+    /// its effects on the roster and its answers, in one transaction.
+    pub fn commit_action(
+        &mut self,
+        answers: &[Queued],
+        effects: &roster::Effects,
+        now: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let submission = roster::apply(&tx, None, "", None, None, effects, now)?;
+        for a in answers {
+            tx.execute(
+                "INSERT INTO outbox (message, submission, kind, recipient, message_id, bytes, next_attempt_at, created_at)
+                 VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![submission, a.kind, a.recipient, a.message_id, a.bytes, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(submission)
     }
 
     /// Handled messages that still have to be moved.

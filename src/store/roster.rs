@@ -196,7 +196,7 @@ fn json<T: Serialize>(value: &T) -> String {
 /// Writes a message's effects; returns the submission's id, if any.
 pub(super) fn apply(
     tx: &Transaction<'_>,
-    message: i64,
+    message: Option<i64>,
     reference: &str,
     sender: Option<&str>,
     source_message_id: Option<&str>,
@@ -250,7 +250,7 @@ pub(super) fn apply(
             Some(*id)
         }
     };
-    if let Some(id) = submission {
+    if let (Some(id), Some(message)) = (submission, message) {
         tx.execute(
             "INSERT OR IGNORE INTO submission_messages (submission, message) VALUES (?1, ?2)",
             params![id, message],

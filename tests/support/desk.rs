@@ -5,7 +5,7 @@
 use blankett::compose::Templates;
 use blankett::daemon::desk::{Desk, Setup};
 use blankett::daemon::reader::Reader;
-use blankett::daemon::SystemClock;
+use blankett::daemon::{Clock, SystemClock};
 use blankett::decide::Policy;
 use blankett::form::default_required;
 use blankett::limits::Limits;
@@ -80,6 +80,19 @@ pub fn desk(folders: &Folders, time_limit: Duration) -> Desk<DirMailbox, FileSen
     desk_sending(folders, time_limit, true)
 }
 
+/// The same desk on a clock the test controls.
+pub fn desk_with_clock<C: Clock>(folders: &Folders, clock: C) -> Desk<DirMailbox, FileSender, C> {
+    let d = desk(folders, Duration::from_secs(60));
+    Desk {
+        store: d.store,
+        mailbox: d.mailbox,
+        sender: d.sender,
+        clock,
+        setup: d.setup,
+        stop: d.stop,
+    }
+}
+
 pub fn desk_sending(
     folders: &Folders,
     time_limit: Duration,
@@ -114,6 +127,7 @@ pub fn desk_sending(
         max_attempts: 3,
         time_limit,
         send,
+        reminder_days: vec![7, 14],
     };
     Desk {
         store,
