@@ -275,14 +275,17 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         let reader = Arc::clone(&self.setup.reader);
         let bytes = raw.to_vec();
         let job = tokio::task::spawn_blocking(move || reader.read(&bytes));
-        match tokio::time::timeout(self.setup.time_limit, job).await {
-            Ok(Ok(read)) => Ok(read),
-            Ok(Err(join)) => Err(DeskError::Message(format!(
-                "reading the message failed: {join}"
-            ))),
-            Err(_) => Err(DeskError::Message(
-                "reading the message took too long".into(),
-            )),
+        // The deadline is checked first, so a limit that has passed (or is
+        // zero) always wins over a result that happens to be ready.
+        tokio::select! {
+            biased;
+            () = tokio::time::sleep(self.setup.time_limit) => {
+                Err(DeskError::Message("reading the message took too long".into()))
+            }
+            joined = job => match joined {
+                Ok(read) => Ok(read),
+                Err(join) => Err(DeskError::Message(format!("reading the message failed: {join}"))),
+            },
         }
     }
 
