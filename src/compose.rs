@@ -140,6 +140,15 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("reminder.txt", include_str!("../templates/reminder.txt")),
     ("reminder.html", include_str!("../templates/reminder.html")),
+    (
+        "digest.subject",
+        include_str!("../templates/digest.subject"),
+    ),
+    ("digest.txt", include_str!("../templates/digest.txt")),
+    ("digest.html", include_str!("../templates/digest.html")),
+    ("outage.subject", include_str!("../templates/outage.subject")),
+    ("outage.txt", include_str!("../templates/outage.txt")),
+    ("outage.html", include_str!("../templates/outage.html")),
 ];
 
 /// A template that does not compile or render.
@@ -201,7 +210,12 @@ impl Templates {
 
     /// Renders one kind of mail with its variables.
     pub fn render(&self, kind: AnswerKind, vars: &Value) -> Result<Rendered, TemplateError> {
-        let stem = kind.template();
+        self.render_named(kind.template(), vars)
+    }
+
+    /// Renders the three templates `STEM.subject`, `STEM.txt` and `STEM.html`
+    /// (the digest's, say) with its variables.
+    pub fn render_named(&self, stem: &str, vars: &Value) -> Result<Rendered, TemplateError> {
         let render = |ext: &str| {
             let name = format!("{stem}.{ext}");
             self.env

@@ -2,9 +2,11 @@
 //! database, form and limits. Parsing is separate from reading the file so
 //! that tests parse strings; secrets are resolved at the edge (`Secret`).
 
+use crate::digest::Section;
 use crate::error::ConfigError;
 use crate::form::{default_required, Key};
 use crate::limits::Limits;
+use crate::oauth2::{Auth, OAuth2Config};
 use serde::{Deserialize, Deserializer};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,13 +17,17 @@ use std::time::Duration;
 pub struct Config {
     pub imap: Option<ImapConfig>,
     pub smtp: Option<SmtpConfig>,
+    /// The OAuth2 client for `auth = "oauth2"`.
+    pub oauth2: Option<OAuth2Config>,
     pub strategist: StrategistConfig,
     pub database: DatabaseConfig,
     pub form: FormConfig,
     pub answers: AnswersConfig,
     pub limits: Limits,
-    /// Kept for the digest work; accepted so that a full configuration loads.
-    pub digest: Option<toml::Table>,
+    pub operations: crate::operations::OperationsConfig,
+    pub trust: crate::authresults::TrustConfig,
+    /// The roster digest by mail (`[digest]`).
+    pub digest: DigestConfig,
 }
 
 /// How a connection is protected.
@@ -85,6 +91,9 @@ pub struct ImapConfig {
     #[serde(default = "default_tls")]
     pub security: Security,
     pub username: String,
+    /// `password` (the default) or `oauth2` (XOAUTH2 with a token from `[oauth2]`).
+    #[serde(default)]
+    pub auth: Auth,
     pub password: Option<String>,
     pub password_file: Option<PathBuf>,
     pub password_env: Option<String>,
@@ -111,6 +120,8 @@ pub struct SmtpConfig {
     #[serde(default = "default_starttls")]
     pub security: Security,
     pub username: Option<String>,
+    #[serde(default)]
+    pub auth: Auth,
     pub password: Option<String>,
     pub password_file: Option<PathBuf>,
     pub password_env: Option<String>,
@@ -210,6 +221,64 @@ impl Default for AnswersConfig {
     }
 }
 
+/// `[digest]`: the roster digest the strategist gets by mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DigestConfig {
+    /// `false` stops the scheduled digest; `digest --send` still works.
+    pub enabled: bool,
+    /// When, as a cron expression in `time_zone` (`0 8 * * MON`: Mondays at 08:00).
+    #[serde(deserialize_with = "cron")]
+    pub schedule: croner::Cron,
+    /// The IANA time zone the schedule and the digest's times are in.
+    #[serde(deserialize_with = "time_zone")]
+    pub time_zone: chrono_tz::Tz,
+    /// Recipients; empty means `[strategist] address`.
+    pub to: Vec<String>,
+    /// The sections to include, in any order; by default all.
+    pub sections: Vec<Section>,
+    /// A registration older than this many days is listed as a gap.
+    pub max_age_days: u32,
+}
+
+/// The default schedule: Mondays at 08:00.
+pub const DEFAULT_SCHEDULE: &str = "0 8 * * MON";
+
+impl Default for DigestConfig {
+    fn default() -> Self {
+        DigestConfig {
+            enabled: true,
+            schedule: DEFAULT_SCHEDULE
+                .parse()
+                .expect("the default schedule is a valid cron expression"),
+            time_zone: chrono_tz::Europe::Stockholm,
+            to: Vec::new(),
+            sections: Section::ALL.to_vec(),
+            max_age_days: 730,
+        }
+    }
+}
+
+fn cron<'de, D: Deserializer<'de>>(d: D) -> Result<croner::Cron, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(|e| {
+        serde::de::Error::custom(format!(
+            "digest.schedule = `{text}` is not a cron expression ({e}): write five fields, \
+             minute hour day-of-month month weekday, e.g. \"0 8 * * MON\" for Mondays at 08:00"
+        ))
+    })
+}
+
+fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "digest.time_zone = `{text}` is not a known time zone: write an IANA name, \
+             e.g. \"Europe/Stockholm\""
+        ))
+    })
+}
+
 fn default_imap_port() -> u16 {
     993
 }
@@ -281,6 +350,13 @@ impl Config {
             rebase(p);
         }
         rebase(&mut config.database.path);
+        if let Some(p) = config
+            .oauth2
+            .as_mut()
+            .and_then(|o| o.client_secret_file.as_mut())
+        {
+            rebase(p);
+        }
         if let Some(imap) = config.imap.as_mut() {
             for p in [imap.password_file.as_mut(), imap.ca_file.as_mut()]
                 .into_iter()
@@ -319,6 +395,7 @@ impl Config {
                 )));
             }
         }
+        crate::oauth2::check_config(self)?;
         let days = &self.answers.reminder_days;
         if days.first() == Some(&0) || days.windows(2).any(|w| w[0] >= w[1]) {
             return Err(ConfigError::Invalid(format!(
@@ -424,6 +501,44 @@ to = ["strateg@lansstyrelsen.se"]
         assert!(Config::parse(text, Path::new(".")).is_err());
         let text = "[imap]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\nusername = \"a\"\n";
         assert!(Config::parse(text, Path::new(".")).is_ok());
+    }
+
+    #[test]
+    fn the_digest_defaults_and_its_errors() {
+        let c = Config::parse("", Path::new(".")).expect("valid");
+        assert!(c.digest.enabled);
+        assert_eq!(c.digest.schedule.as_str(), "0 8 * * 1");
+        assert_eq!(c.digest.time_zone, chrono_tz::Europe::Stockholm);
+        assert_eq!(c.digest.sections, Section::ALL.to_vec());
+        assert_eq!(c.digest.max_age_days, 730);
+        let c = Config::parse(
+            "[digest]\nschedule = \"30 7 * * 1-5\"\ntime_zone = \"Europe/Helsinki\"\n\
+             sections = [\"roster\", \"gaps\"]\nmax_age_days = 365\n",
+            Path::new("."),
+        )
+        .expect("valid");
+        assert_eq!(c.digest.time_zone, chrono_tz::Europe::Helsinki);
+        assert_eq!(c.digest.sections, vec![Section::Roster, Section::Gaps]);
+        for (text, want) in [
+            ("[digest]\nschedule = \"every monday\"\n", "digest.schedule"),
+            (
+                "[digest]\nschedule = \"0 25 * * *\"\n",
+                "e.g. \"0 8 * * MON\"",
+            ),
+            (
+                "[digest]\ntime_zone = \"Europe/Falun\"\n",
+                "digest.time_zone",
+            ),
+            ("[digest]\nsections = [\"weather\"]\n", "mailing_list"),
+        ] {
+            let err = Config::parse(text, Path::new("."))
+                .expect_err(text)
+                .to_string();
+            assert!(
+                err.contains(want) && err.contains("line 2"),
+                "{text}: {err}"
+            );
+        }
     }
 
     #[test]

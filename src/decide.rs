@@ -56,6 +56,8 @@ pub enum AnswerKind {
     Refused,
     /// To the sender: a pending submission still lacks something.
     Reminder,
+    /// To the strategist and the admin: mail has failed for a while.
+    Outage,
 }
 
 impl AnswerKind {
@@ -74,6 +76,7 @@ impl AnswerKind {
             AnswerKind::ReviewDone => "review_done",
             AnswerKind::Refused => "refused",
             AnswerKind::Reminder => "reminder",
+            AnswerKind::Outage => "outage",
         }
     }
 }
@@ -84,6 +87,10 @@ pub enum ReviewReason {
     Unreadable,
     UnknownOrganisation,
     ForeignDomain,
+    /// The sender's domain failed DMARC or DKIM alignment.
+    Unauthenticated,
+    /// The organisation has every form looked at.
+    PolicyReview,
     LowOcrConfidence,
     ProcessingFailed,
 }
@@ -94,6 +101,8 @@ impl ReviewReason {
             ReviewReason::Unreadable => "unreadable",
             ReviewReason::UnknownOrganisation => "unknown_organisation",
             ReviewReason::ForeignDomain => "foreign_domain",
+            ReviewReason::Unauthenticated => "unauthenticated",
+            ReviewReason::PolicyReview => "policy_review",
             ReviewReason::LowOcrConfidence => "low_ocr_confidence",
             ReviewReason::ProcessingFailed => "processing_failed",
         }

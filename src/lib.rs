@@ -10,22 +10,28 @@
 //! - [`organisations`]: the member organisations and name matching.
 //! - [`parse`]: one message to one [`report::Report`].
 //! - [`export`]: the roster as a table, CSV, JSON, an .xlsx workbook and lists.
+//! - [`digest`]: the scheduled roster digest by mail, and when it is due.
 //!
 //! Everything above is the pure core: no I/O, no clock, no environment.
 
 pub mod attach;
+pub mod authresults;
 pub mod classify;
 pub mod compose;
 pub mod config;
 pub mod daemon;
 pub mod dates;
 pub mod decide;
+pub mod doctor;
+pub mod digest;
 pub mod error;
 pub mod export;
 pub mod form;
 pub mod limits;
 pub mod mailbox;
 pub mod mime;
+pub mod oauth2;
+pub mod operations;
 pub mod organisations;
 pub mod outgoing;
 pub mod parse;

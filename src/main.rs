@@ -13,13 +13,7 @@ fn main() -> ExitCode {
         cli::Command::Run | cli::Command::Once | cli::Command::Import { .. } => "info",
         _ => "warn",
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level)),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    cli::logging::init(cli.log_format, level);
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -20,6 +20,19 @@ pub struct Organisation {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub domains: Vec<String>,
+    /// `auto` (default): a trusted form changes the roster by itself;
+    /// `review`: a person looks at every form of this organisation first.
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// Whether forms of an organisation change the roster by themselves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    #[default]
+    Auto,
+    Review,
 }
 
 #[derive(Debug, Deserialize)]

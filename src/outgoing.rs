@@ -1,7 +1,7 @@
 //! Builds the bytes of a mail blankett sends: threading headers, its own
 //! Message-ID, the headers that stop auto-reply loops, a text and an HTML
-//! part, and the original attached for review notices. Uses lettre's builder;
-//! sends nothing.
+//! part, the original attached for review notices, and files attached to
+//! the digest. Uses lettre's builder; sends nothing.
 
 use crate::compose::Rendered;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -41,6 +41,24 @@ pub struct Outgoing<'a> {
     pub original: Option<&'a [u8]>,
 }
 
+/// A file attached to a mail (the digest's workbook and CSV).
+#[derive(Debug, Clone, Copy)]
+pub struct File<'a> {
+    pub name: &'a str,
+    /// The MIME type, e.g. `text/csv; charset=utf-8`.
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
+/// What a mail is, for `Auto-Submitted` (RFC 3834).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// An answer to a message: `auto-replied`.
+    Reply,
+    /// Sent on blankett's own account, such as the digest: `auto-generated`.
+    Generated,
+}
+
 fn mailbox(address: &str) -> Result<Mailbox, BuildError> {
     address
         .parse()
@@ -61,6 +79,19 @@ fn angle(id: &str) -> String {
 
 /// Builds the mail's bytes, ready for SMTP.
 pub fn build(out: &Outgoing<'_>) -> Result<Vec<u8>, BuildError> {
+    build_with(out, Origin::Reply, &[])
+}
+
+/// Builds the mail's bytes with `files` attached after the text and HTML.
+pub fn build_with(
+    out: &Outgoing<'_>,
+    origin: Origin,
+    files: &[File<'_>],
+) -> Result<Vec<u8>, BuildError> {
+    let auto_submitted = match origin {
+        Origin::Reply => "auto-replied",
+        Origin::Generated => "auto-generated",
+    };
     let mut builder = Message::builder()
         .from(mailbox(out.from)?)
         .to(mailbox(out.to)?)
@@ -74,7 +105,7 @@ pub fn build(out: &Outgoing<'_>) -> Result<Vec<u8>, BuildError> {
         builder = builder.references(refs.join(" "));
     }
     for (name, value) in [
-        ("Auto-Submitted", "auto-replied"),
+        ("Auto-Submitted", auto_submitted),
         ("X-Auto-Response-Suppress", "All"),
         (MARKER_HEADER, out.marker),
     ] {
@@ -87,19 +118,35 @@ pub fn build(out: &Outgoing<'_>) -> Result<Vec<u8>, BuildError> {
     }
     let body =
         MultiPart::alternative_plain_html(out.rendered.text.clone(), out.rendered.html.clone());
-    let message = match out.original {
-        Some(original) => {
-            let rfc822 = ContentType::parse("message/rfc822").map_err(|_| BuildError::Address {
-                address: "message/rfc822".into(),
-                message: "content type".into(),
-            })?;
-            let attachment: SinglePart =
-                Attachment::new("original.eml".to_string()).body(original.to_vec(), rfc822);
-            builder.multipart(MultiPart::mixed().multipart(body).singlepart(attachment))?
-        }
-        None => builder.multipart(body)?,
+    let mut parts: Vec<SinglePart> = Vec::new();
+    if let Some(original) = out.original {
+        parts.push(
+            Attachment::new("original.eml".to_string())
+                .body(original.to_vec(), content_type("message/rfc822")?),
+        );
+    }
+    for file in files {
+        parts.push(
+            Attachment::new(file.name.to_string())
+                .body(file.bytes.to_vec(), content_type(file.content_type)?),
+        );
+    }
+    let message = if parts.is_empty() {
+        builder.multipart(body)?
+    } else {
+        let mixed = parts
+            .into_iter()
+            .fold(MultiPart::mixed().multipart(body), |m, p| m.singlepart(p));
+        builder.multipart(mixed)?
     };
     Ok(message.formatted())
+}
+
+fn content_type(text: &str) -> Result<ContentType, BuildError> {
+    ContentType::parse(text).map_err(|_| BuildError::Address {
+        address: text.to_string(),
+        message: "not a content type".into(),
+    })
 }
 
 /// A new Message-ID in `domain`, unique from the random part.
@@ -149,5 +196,41 @@ mod tests {
         );
         assert_eq!(mail.subject, "Re: Blankett länsgrupp");
         assert_eq!(mail.attached_messages.len(), 1);
+    }
+
+    #[test]
+    fn files_are_attached_to_generated_mail() {
+        let rendered = Rendered {
+            subject: "Sammanställning".into(),
+            text: "Hej!".into(),
+            html: "<p>Hej!</p>".into(),
+        };
+        let bytes = build_with(
+            &Outgoing {
+                from: "strateg@lst.se",
+                to: "strateg@lst.se",
+                rendered: &rendered,
+                message_id: "<d1@lst.se>",
+                thread: &Thread::default(),
+                marker: "token",
+                original: None,
+            },
+            Origin::Generated,
+            &[File {
+                name: "lista.csv",
+                content_type: "text/csv; charset=utf-8",
+                bytes: "Organisation;Ersättare\r\n".as_bytes(),
+            }],
+        )
+        .expect("builds");
+        let mail = mime::read(&bytes, &crate::limits::Limits::default()).expect("parses");
+        assert_eq!(mail.header("auto-submitted"), Some("auto-generated"));
+        assert_eq!(mail.in_reply_to, Vec::<String>::new());
+        assert_eq!(mail.attachments.len(), 1);
+        assert_eq!(mail.attachments[0].name, "lista.csv");
+        assert_eq!(
+            mail.attachments[0].data,
+            "Organisation;Ersättare\r\n".as_bytes()
+        );
     }
 }

@@ -17,6 +17,8 @@ pub enum Hold {
     UnknownOrganisation,
     /// The organisation lists its mail domains and the sender uses another.
     ForeignDomain,
+    /// The organisation has every form looked at (`policy = "review"`).
+    PolicyReview,
 }
 
 /// A person to tell about a change.
@@ -127,6 +129,9 @@ pub fn plan(
         let domain = sender.and_then(|s| s.rsplit_once('@')).map(|(_, d)| d);
         if trust == Trust::Sender && !domain_allowed(org, domain) {
             return Plan::Hold(Hold::ForeignDomain);
+        }
+        if trust == Trust::Sender && org.policy == crate::organisations::Policy::Review {
+            return Plan::Hold(Hold::PolicyReview);
         }
     }
     let Some(current) = current else {

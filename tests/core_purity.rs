@@ -20,7 +20,8 @@ const FORBIDDEN: &[&str] = &[
 ];
 
 /// The edges: the binary, OCR's programs, the database, the mailbox, the
-/// sender, secrets, the daemon's loop, and lettre's message builder.
+/// sender, secrets, OAuth2 tokens, the daemon's loop, the doctor's checks,
+/// and lettre's message builder.
 const EDGES: &[&str] = &[
     "main.rs",
     "cli",
@@ -30,7 +31,9 @@ const EDGES: &[&str] = &[
     "mailbox",
     "sender",
     "secrets.rs",
+    "oauth2.rs",
     "daemon",
+    "doctor",
     "outgoing.rs",
 ];
 

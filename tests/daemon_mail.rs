@@ -4,7 +4,8 @@
 //! restart without duplicates; its own notices causing no loop; TLS with the
 //! private CA (IMAPS and SMTP STARTTLS); and the roster by mail: a form
 //! completed by a reply, a substitute replaced, a review resolved by the
-//! strategist's reply and not by anyone else's.
+//! strategist's reply and not by anyone else's; and the digest, sent with
+//! `digest --send`, in the strategist's mailbox with its .xlsx and .csv.
 
 #[path = "support/mailserver.rs"]
 mod support;
@@ -318,4 +319,98 @@ async fn only_the_strategist_resolves_a_review_by_mail() {
     let (subject, text) = read(&answers[1]);
     assert!(subject.starts_with("Re: "), "{subject}");
     assert!(text.contains("Yvonne Carlsson"), "a confirmation: {text}");
+}
+
+/// Waits (bounded) for a message in the user's inbox whose subject starts
+/// with `prefix`.
+async fn with_subject(user: &str, prefix: &str) -> Vec<u8> {
+    for _ in 0..100 {
+        if let Some(m) = messages(user, 1)
+            .await
+            .into_iter()
+            .find(|m| read(m).0.starts_with(prefix))
+        {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no message with a subject starting {prefix:?} in {user}'s inbox within 10 s");
+}
+
+#[tokio::test]
+async fn the_digest_arrives_in_the_strategists_mailbox_with_its_files() {
+    let w = World::new("digest");
+    let mats = w.address("mats", "borlange.test");
+    w.once();
+    send_and_pass(&w, FORM, &mats, "digest-form").await;
+    assert_eq!(roster(&w).len(), 1, "Borlänge is registered");
+
+    // `--print` and `--html` show it and change nothing.
+    let html = w.dir.join("digest.html");
+    let printed = w.cli(&["digest", "--print", "--html", &html.to_string_lossy()]);
+    assert!(
+        printed.starts_with("Subject: Länsgruppens representanter"),
+        "{printed}"
+    );
+    assert!(printed.contains("Borlänge kommun (sedan "), "{printed}");
+    let html = std::fs::read_to_string(&html).expect("the HTML was written");
+    assert!(
+        html.contains("<td") && html.contains("Borlänge kommun"),
+        "{html}"
+    );
+
+    let out = w.cli(&["digest", "--send"]);
+    assert!(out.contains("digest queued to 1 recipient"), "{out}");
+    // The strategist is the bot here: the digest lands in the watched inbox.
+    let bytes = with_subject(&w.bot, "Länsgruppens representanter: sammanställning").await;
+    assert_eq!(
+        header(&bytes, "Auto-Submitted").as_deref(),
+        Some("auto-generated")
+    );
+    assert!(header(&bytes, "X-Blankett-Loop").is_some());
+    let mail = blankett::mime::read(&bytes, &Limits::default()).expect("a message");
+    let (_, text) = read(&bytes);
+    assert!(
+        text.contains("Borlänge kommun") && text.contains("jenny.holmgren@borlange.test"),
+        "the roster is in the text: {text}"
+    );
+    assert!(
+        mail.bodies.iter().any(|b| b.kind == BodyKind::Html),
+        "an HTML part too"
+    );
+
+    let names: Vec<&str> = mail.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let file = |ext: &str| {
+        mail.attachments
+            .iter()
+            .find(|a| a.name.ends_with(ext))
+            .unwrap_or_else(|| panic!("no {ext} in {names:?}"))
+    };
+    let csv = String::from_utf8(file(".csv").data.clone()).expect("UTF-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][0], "Borlänge kommun");
+    assert_eq!(&rows[0][2], "jenny.holmgren@borlange.test");
+    let xlsx = &file(".xlsx").data;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx.as_slice())).expect("a zip");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/sharedStrings.xml").expect("strings"),
+        &mut strings,
+    )
+    .expect("XML");
+    assert!(
+        strings.contains("jenny.holmgren@borlange.test"),
+        "{strings}"
+    );
+
+    // Its own mail: a pass leaves the digest alone and sends no second one.
+    let before = messages(&w.bot, 1).await.len();
+    w.once();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(messages(&w.bot, 1).await.len(), before);
 }

@@ -4,7 +4,7 @@
 use anyhow::{Context as _, Result};
 use blankett::attach::{default_ocr, Ocr};
 use blankett::compose::{Templates, BUILTIN};
-use blankett::config::{ChangeNotices, Config};
+use blankett::config::{ChangeNotices, Config, DigestConfig};
 use blankett::daemon::desk::{envelope_address, Desk, Setup};
 use blankett::daemon::reader::Reader;
 use blankett::daemon::SystemClock;
@@ -54,6 +54,7 @@ pub fn setup(
         .or_else(|| own.rsplit_once('@').map(|(_, d)| d.to_string()))
         .unwrap_or_else(|| "blankett.invalid".into());
     let marker = store.meta_or_insert("marker_token", || format!("{:016x}", fastrand::u64(..)))?;
+    let digest = digest_config(config, &own);
     let mut strategist = config.strategist_addresses();
     if strategist.is_empty() {
         strategist.push(own.clone());
@@ -73,6 +74,8 @@ pub fn setup(
             min_ocr_confidence: 60.0,
             notify_changes: config.answers.strategist_changes == ChangeNotices::Immediately,
         },
+        operations: config.operations.clone(),
+        trust: config.trust.clone(),
         notices: NoticeSettings {
             tell_registered: config.answers.notify_registered,
             tell_replaced: config.answers.notify_replaced,
@@ -92,7 +95,23 @@ pub fn setup(
         time_limit: Duration::from_secs(120),
         send,
         reminder_days: config.answers.reminder_days.clone(),
+        digest: Some(digest),
     })
+}
+
+/// The digest's configuration with its recipients resolved: `[digest] to`,
+/// or else the strategist, or else blankett's own address.
+pub fn digest_config(config: &Config, own: &str) -> DigestConfig {
+    let mut digest = config.digest.clone();
+    if digest.to.is_empty() {
+        let strategist = config.strategist.address.trim();
+        digest.to.push(if strategist.is_empty() {
+            own.to_string()
+        } else {
+            strategist.to_string()
+        });
+    }
+    digest
 }
 
 /// Opens the database named in the configuration.

@@ -4,11 +4,19 @@
 pub mod daemon;
 pub mod demo;
 pub mod desk;
+pub mod digest;
+pub mod doctor;
 pub mod export;
 pub mod history;
+pub mod init;
+pub mod login;
+pub mod logging;
 pub mod organisations;
 pub mod parse;
+pub mod backup;
+pub mod person;
 pub mod review;
+pub mod status;
 pub mod roster;
 
 use anyhow::{Context as _, Result};
@@ -28,8 +36,20 @@ pub struct Cli {
     #[arg(long, global = true, env = "BLANKETT_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// How logs are written to stderr: `text` for people, `json` (one
+    /// object per line) for a log collector. `RUST_LOG` sets the level.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +82,24 @@ pub enum Command {
     Export(export::Args),
     /// Messages waiting for a person: list, show, accept, reject, edit (needs --config).
     Review(review::Args),
+    /// The roster digest now: print it, write its HTML, or send it by mail
+    /// (needs --config).
+    Digest(digest::Args),
+    /// Check the configuration, the files it names, OCR, and the IMAP and SMTP
+    /// servers (login, capabilities, folders); say what to fix. Touches no
+    /// mail (needs --config).
+    Doctor,
+    /// Write a commented configuration, the organisation list and the
+    /// templates into a folder, ready to edit.
+    Init(init::Args),
+    /// The daemon's health: last poll, last answer sent, queues, last error (needs --config).
+    Status,
+    /// A consistent copy of the database while the daemon runs (needs --config).
+    Backup(backup::Args),
+    /// Everything held about one person, as JSON (needs --config).
+    ExportPerson(person::Args),
+    /// Remove one person from the roster's history, pending forms and messages (needs --config).
+    Forget(person::Args),
 }
 
 /// The configuration and the organisation list it names.
@@ -82,17 +120,22 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
         }
         None => Config::default(),
     };
-    let organisations = match &config.form.organisations {
+    let organisations = load_organisations(config.form.organisations.as_deref())?;
+    Ok(Loaded {
+        config,
+        organisations,
+    })
+}
+
+/// Reads the organisation list at `path`, or the built-in one.
+pub fn load_organisations(path: Option<&Path>) -> Result<Organisations> {
+    Ok(match path {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the organisation list {}", path.display()))?;
             Organisations::parse(&text).with_context(|| format!("in {}", path.display()))?
         }
         None => Organisations::builtin(),
-    };
-    Ok(Loaded {
-        config,
-        organisations,
     })
 }
 
@@ -118,6 +161,13 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Organisations => organisations::run(cli.config.as_deref()),
         Command::Export(args) => export::run(&args, cli.config.as_deref()),
         Command::Review(args) => review::run(&args, cli.config.as_deref()),
+        Command::Digest(args) => digest::run(&args, cli.config.as_deref()),
+        Command::Doctor => runtime()?.block_on(doctor::run(required(cli.config.as_deref())?)),
+        Command::Init(args) => init::run(&args),
+        Command::Status => status::run(cli.config.as_deref()),
+        Command::Backup(args) => backup::run(&args, cli.config.as_deref()),
+        Command::ExportPerson(args) => person::export(&args, cli.config.as_deref()),
+        Command::Forget(args) => person::forget(&args, cli.config.as_deref()),
     }
 }
 

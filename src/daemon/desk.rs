@@ -14,6 +14,7 @@ use crate::outgoing::{self, Outgoing, Thread, MARKER_HEADER};
 use crate::report::{Report, Status};
 use crate::roster::{NoticeSettings, Role};
 use crate::sender::{SendError, Sender};
+use crate::store::care::Part;
 use crate::store::{Handled, Place, Queued, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -27,6 +28,10 @@ pub struct Setup {
     pub policy: Policy,
     /// Which people are told of roster changes.
     pub notices: NoticeSettings,
+    /// Retention and outage notices.
+    pub operations: crate::operations::OperationsConfig,
+    /// Whose `Authentication-Results` count.
+    pub trust: crate::authresults::TrustConfig,
     /// The From of answers, e.g. `Länsgruppen MVK <strateg@lst.se>`.
     pub from: String,
     pub message_id_domain: String,
@@ -42,6 +47,9 @@ pub struct Setup {
     /// Days after an incomplete form came in that its sender is reminded
     /// (`daemon::remind`), one reminder per entry.
     pub reminder_days: Vec<u32>,
+    /// The scheduled digest (`daemon::digest`), recipients resolved; `None`
+    /// for none.
+    pub digest: Option<crate::config::DigestConfig>,
 }
 
 /// What one pass did.
@@ -342,6 +350,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                     Ok(()) => {
                         self.store
                             .mark_sent(item.id, &self.clock.now().to_rfc3339())?;
+                        self.store.note_sent(&self.clock.now().to_rfc3339())?;
                         info!(outbox = item.id, "answer sent");
                         sent += 1;
                     }
@@ -350,6 +359,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                         self.store.mark_retry(item.id, &e, None)?;
                     }
                     Err(SendError::Temporary(e)) => {
+                        self.store.note_failure(Part::Sending, &e, &now.to_rfc3339())?;
                         let pause = retry_pause(item.attempts);
                         let next = now + chrono::Duration::from_std(pause).unwrap_or_default();
                         warn!(outbox = item.id, error = %e, retry_in = pause.as_secs(), "sending failed: will retry");

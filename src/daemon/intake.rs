@@ -118,6 +118,7 @@ pub fn intake(
             } else {
                 follow_up.values.clone()
             };
+            let unauthenticated = !trusted && unauthenticated(mail, setup);
             return merge_into(
                 store,
                 setup,
@@ -125,7 +126,7 @@ pub fn intake(
                 &fields,
                 &report,
                 sender.as_deref(),
-                trusted,
+                (trusted, unauthenticated),
             );
         }
     }
@@ -142,6 +143,9 @@ pub fn intake(
         }
         Status::Complete if decide::low_confidence(&report, &setup.policy) => {
             Ok(held(report, ReviewReason::LowOcrConfidence, None))
+        }
+        Status::Complete if !trusted && unauthenticated(mail, setup) => {
+            Ok(held(report, ReviewReason::Unauthenticated, None))
         }
         Status::Complete => register(
             store,
@@ -192,7 +196,7 @@ fn merge_into(
     follow_up: &Fields,
     report: &Report,
     sender: Option<&str>,
-    trusted: bool,
+    (trusted, unauthenticated): (bool, bool),
 ) -> Result<Intake, DeskError> {
     let checked = values::check(follow_up);
     let merged = roster::merge(&sub.fields, &checked.fields);
@@ -216,7 +220,9 @@ fn merge_into(
         merged_report.organisation_id = sub.organisation_id.clone();
     }
     merged_report.method = report.method;
-    if merged_report.status == Status::Complete {
+    if merged_report.status == Status::Complete && unauthenticated {
+        Ok(held(merged_report, ReviewReason::Unauthenticated, Some(sub.id)))
+    } else if merged_report.status == Status::Complete {
         register(
             store,
             setup,
@@ -280,6 +286,7 @@ fn register(
             let reason = match hold {
                 Hold::UnknownOrganisation => ReviewReason::UnknownOrganisation,
                 Hold::ForeignDomain => ReviewReason::ForeignDomain,
+                Hold::PolicyReview => ReviewReason::PolicyReview,
             };
             let mut intake = held(report.clone(), reason, existing);
             intake.effects.submission = Some(write("review", Some(reason)));
@@ -420,6 +427,16 @@ pub(crate) fn resolve(
     intake.original = original;
     intake.resolution = Some(state);
     Ok(intake)
+}
+
+/// The receiving server says the From domain is not who it claims to be
+/// (or, when authentication is required, says nothing).
+fn unauthenticated(mail: &Mail, setup: &Setup) -> bool {
+    match crate::authresults::verdict(mail, &setup.trust) {
+        crate::authresults::Verdict::Pass => false,
+        crate::authresults::Verdict::Fail => true,
+        crate::authresults::Verdict::Unknown => setup.trust.require_authentication,
+    }
 }
 
 fn trust(strategist: bool) -> Trust {

@@ -1,9 +1,11 @@
 //! The daemon: the desk that handles messages (`desk`), what reading needs
-//! (`reader`), reminders for pending forms (`remind`), and the loop that
-//! reacts to events (`run`). This is the edge where the clock, the network
+//! (`reader`), reminders for pending forms (`remind`), the scheduled digest
+//! (`digest`), and the loop that reacts to events (`run`). This is the edge where the clock, the network
 //! and the database meet the pure core.
 
+pub mod care;
 pub mod desk;
+pub mod digest;
 pub mod intake;
 pub mod reader;
 pub mod remind;
@@ -29,6 +31,8 @@ pub enum DeskError {
     Template(#[from] TemplateError),
     #[error(transparent)]
     Build(#[from] BuildError),
+    #[error(transparent)]
+    Digest(#[from] crate::digest::DigestError),
     /// One message could not be handled; it is tried again later.
     #[error("{0}")]
     Message(String),

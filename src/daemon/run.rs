@@ -1,8 +1,8 @@
 //! The daemon's loop: it reacts to a closed set of events (new mail, poll
-//! due, outbox due, shutdown) and keeps going through outages, reconnecting
+//! due, outbox due, reload, shutdown) and keeps going through outages, reconnecting
 //! with exponential backoff and jitter. `once` is one pass of the same loop.
 
-use super::desk::Desk;
+use super::desk::{Desk, Setup};
 use super::{Clock, DeskError};
 use crate::mailbox::{Mailbox, MailboxError, Woken};
 use crate::sender::Sender;
@@ -18,8 +18,49 @@ pub enum Event {
     NewMail,
     /// The poll interval or an outbox retry came due.
     Due,
+    /// SIGHUP: read the templates and the organisation list again.
+    Reload,
     /// SIGTERM or SIGINT: finish the current message and stop.
     Shutdown,
+}
+
+/// What SIGHUP does: `apply` reads again what can change without a restart
+/// and swaps it into the setup, saying what it loaded; on an error the setup
+/// is left as it was.
+pub struct Reload {
+    pub signal: watch::Receiver<u64>,
+    pub apply: Reloader,
+}
+
+/// Reads again and swaps into the setup; what it loaded, or why not.
+pub type Reloader = Box<dyn FnMut(&mut Setup) -> Result<String, String> + Send>;
+
+/// A counter that SIGHUP raises. The handler is in place when this returns,
+/// so a SIGHUP after it no longer ends the process.
+pub fn reload_signal() -> watch::Receiver<u64> {
+    let (tx, rx) = watch::channel(0);
+    #[cfg(unix)]
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(mut hup) => {
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tx.send_modify(|n| *n += 1);
+                }
+            });
+        }
+        Err(e) => warn!(error = %e, "cannot listen for SIGHUP: reloading needs a restart"),
+    }
+    rx
+}
+
+/// Resolves when a reload was asked for; never without a reload signal.
+async fn reload_asked(reload: &mut Option<Reload>) {
+    if let Some(r) = reload {
+        if r.signal.changed().await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending().await
 }
 
 /// Grows the pause after each failure: 1 s doubling to 5 min, with up to a
@@ -69,19 +110,26 @@ pub fn shutdown_signal() -> watch::Receiver<bool> {
     rx
 }
 
-/// One pass: handle what is new, move, queue the reminders that are due,
-/// send what is due. An error here is the command's error (`once` exits
+/// One pass: handle what is new, move, queue the reminders and the digest
+/// that are due, send what is due. An error here is the command's error (`once` exits
 /// non-zero).
 pub async fn once<M: Mailbox, S: Sender, C: Clock>(
     desk: &mut Desk<M, S, C>,
 ) -> Result<(), DeskError> {
-    let pass = desk.poll().await?;
+    let polled = desk.poll().await;
+    desk.note_pass(polled.as_ref().err());
+    // Reminders, outage notices and queued answers go out even when the
+    // mailbox could not be read.
     let reminded = desk.remind()?;
+    let digest = desk.digest_if_due()?;
+    desk.care()?;
     let sent = desk.drain().await?;
+    let pass = polled?;
     info!(
         handled = pass.handled,
         moved = pass.moved,
         reminded,
+        digest,
         sent,
         "pass finished"
     );
@@ -93,6 +141,7 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
     desk: &mut Desk<M, S, C>,
     poll_interval: Duration,
     mut shutdown: watch::Receiver<bool>,
+    mut reload: Option<Reload>,
 ) -> Result<(), DeskError> {
     let mut backoff = Backoff::default();
     let mut event = Event::Due;
@@ -102,8 +151,18 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
             info!("stopped");
             return Ok(());
         }
+        if let (Event::Reload, Some(r)) = (event, reload.as_mut()) {
+            match (r.apply)(&mut desk.setup) {
+                Ok(loaded) => info!(loaded = %loaded, "reloaded"),
+                Err(e) => {
+                    warn!(error = %e, "reload failed: the templates and organisation list in use are kept")
+                }
+            }
+        }
         let mut pause = poll_interval;
-        match desk.poll().await {
+        let polled = desk.poll().await;
+        desk.note_pass(polled.as_ref().err());
+        match polled {
             Ok(pass) => {
                 backoff.reset();
                 if pass.handled > 0 {
@@ -134,6 +193,13 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
             Ok(reminded) => info!(reminded, "reminders queued"),
             Err(e) => warn!(error = %e, "queueing reminders failed: will retry"),
         }
+        // The digest depends on the database and the clock only, like reminders.
+        if let Err(e) = desk.digest_if_due() {
+            warn!(error = %e, "queueing the digest failed: will retry");
+        }
+        if let Err(e) = desk.care() {
+            warn!(error = %e, "retention or outage check failed: will retry");
+        }
         if let Err(e) = desk.drain().await {
             warn!(error = %e, "sending from the outbox failed: will retry");
         }
@@ -145,6 +211,11 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
                 pause = pause.min(until.max(Duration::from_secs(1)));
             }
         }
+        // Wake for the next digest slot, so that it goes out on time.
+        if let Some(at) = desk.next_digest() {
+            let until = (at - desk.clock.now()).to_std().unwrap_or_default();
+            pause = pause.min(until.max(Duration::from_secs(1)));
+        }
         event = tokio::select! {
             woken = desk.mailbox.wait(pause) => match woken {
                 Ok(Woken::Changed) => Event::NewMail,
@@ -155,10 +226,12 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
                     tokio::select! {
                         _ = tokio::time::sleep(p) => Event::Due,
                         _ = shutdown.changed() => Event::Shutdown,
+                        _ = reload_asked(&mut reload) => Event::Reload,
                     }
                 }
             },
             _ = shutdown.changed() => Event::Shutdown,
+            _ = reload_asked(&mut reload) => Event::Reload,
         };
     }
 }

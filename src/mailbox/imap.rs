@@ -8,14 +8,19 @@
 //! the caller decides how long to wait before that.
 
 mod connect;
+mod probe;
 mod wire;
+mod xoauth2;
+
+pub use probe::Probe;
 
 use super::{FolderInfo, Mailbox, MailboxError, Woken};
 use crate::config::ImapConfig;
+use crate::oauth2::TokenSource;
 use async_imap::error::Error as ImapError;
 use async_imap::extensions::idle::IdleResponse;
 use async_imap::types::{Fetch, UnsolicitedResponse};
-use connect::{Connector, Session};
+use connect::{Connector, Login, Session};
 use futures_util::future::BoxFuture;
 use futures_util::TryStreamExt;
 use std::collections::HashSet;
@@ -48,9 +53,19 @@ impl ImapMailbox {
     /// Reads the configured CA now (so a bad path is reported at start);
     /// connects on first use.
     pub fn new(config: ImapConfig, password: String) -> Result<Self, MailboxError> {
+        Self::with_login(config, Login::Password(password))
+    }
+
+    /// Like `new`, logging in with XOAUTH2 and tokens from `tokens`
+    /// (`imap.auth = "oauth2"`).
+    pub fn oauth2(config: ImapConfig, tokens: TokenSource) -> Result<Self, MailboxError> {
+        Self::with_login(config, Login::OAuth2(tokens))
+    }
+
+    fn with_login(config: ImapConfig, login: Login) -> Result<Self, MailboxError> {
         let inbox = config.inbox.clone();
         Ok(ImapMailbox {
-            connector: Connector::new(config, password)?,
+            connector: Connector::new(config, login)?,
             inbox,
             session: None,
             selected: false,

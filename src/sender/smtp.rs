@@ -3,13 +3,16 @@
 //! sends the bytes it is given, as they are: it builds no message and adds
 //! no header. Never logs or returns the password.
 
+mod xoauth2;
+
 use super::{SendError, Sender};
 use crate::config::{Security, SmtpConfig};
 use crate::error::ConfigError;
+use crate::oauth2::TokenSource;
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::transport::smtp::{AsyncSmtpTransport, AsyncSmtpTransportBuilder};
 use lettre::{AsyncTransport, Tokio1Executor};
 use std::time::Duration;
 
@@ -21,20 +24,16 @@ const SEND_LIMIT: Duration = Duration::from_secs(180);
 /// Sends mail through one SMTP server; connections are pooled by lettre.
 pub struct SmtpSender {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// With `auth = "oauth2"`: the transport without credentials (rebuilt
+    /// with each new token) and the token's source.
+    oauth2: Option<(AsyncSmtpTransportBuilder, xoauth2::OAuth2Login)>,
 }
 
 impl SmtpSender {
     /// Builds the transport; reads `ca_file` now so that a bad path shows at
     /// start. `password` is used when `username` is set.
     pub fn new(config: &SmtpConfig, password: Option<String>) -> Result<Self, ConfigError> {
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
-            .port(config.port)
-            .timeout(Some(IO_LIMIT));
-        builder = match config.security {
-            Security::Tls => builder.tls(Tls::Wrapper(tls_parameters(config)?)),
-            Security::Starttls => builder.tls(Tls::Required(tls_parameters(config)?)),
-            Security::None => builder.tls(Tls::None),
-        };
+        let mut builder = builder(config)?;
         if let Some(user) = &config.username {
             let password = password.ok_or_else(|| {
                 ConfigError::Invalid(format!(
@@ -45,8 +44,61 @@ impl SmtpSender {
         }
         Ok(SmtpSender {
             transport: builder.build(),
+            oauth2: None,
         })
     }
+
+    /// Like `new`, logging in as `smtp.username` with XOAUTH2 and tokens
+    /// from `tokens` (`smtp.auth = "oauth2"`); the first send fetches one.
+    pub fn oauth2(config: &SmtpConfig, tokens: TokenSource) -> Result<Self, ConfigError> {
+        let user = config.username.clone().ok_or_else(|| {
+            ConfigError::Invalid(
+                "smtp.auth = \"oauth2\" needs smtp.username: the mailbox's address".into(),
+            )
+        })?;
+        let builder = builder(config)?;
+        let login = xoauth2::OAuth2Login {
+            tokens,
+            user,
+            current: None,
+        };
+        Ok(SmtpSender {
+            transport: builder.clone().build(),
+            oauth2: Some((builder, login)),
+        })
+    }
+
+    /// The current token with `auth = "oauth2"`, after building a new
+    /// transport when it changed (the old pool goes with the old token).
+    async fn renew(&mut self) -> Result<Option<crate::oauth2::Token>, SendError> {
+        let Some((builder, login)) = self.oauth2.as_mut() else {
+            return Ok(None);
+        };
+        let (token, changed) = login.renew().await?;
+        if changed {
+            self.transport = login.credentials(builder.clone(), &token).build();
+        }
+        Ok(Some(token))
+    }
+
+    /// Connects, protects the connection and logs in as configured, then
+    /// says NOOP: sends nothing (`blankett doctor`). The error is lettre's,
+    /// so that the caller can tell a refused login from a TLS problem.
+    pub async fn verify(&self) -> Result<bool, lettre::transport::smtp::Error> {
+        self.transport.test_connection().await
+    }
+}
+
+/// The transport's host, port, time limit and TLS, without credentials.
+fn builder(config: &SmtpConfig) -> Result<AsyncSmtpTransportBuilder, ConfigError> {
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
+        .port(config.port)
+        .timeout(Some(IO_LIMIT));
+    Ok(match config.security {
+        Security::Tls => builder.tls(Tls::Wrapper(tls_parameters(config)?)),
+        Security::Starttls => builder.tls(Tls::Required(tls_parameters(config)?)),
+        Security::None => builder.tls(Tls::None),
+    })
 }
 
 /// The certificate name and the roots: lettre's usual ones plus `ca_file`.
@@ -109,12 +161,20 @@ impl Sender for SmtpSender {
             vec![address(to, "recipient")?],
         )
         .map_err(|e| SendError::Permanent(format!("envelope: {e}")))?;
+        let token = self.renew().await?;
         match tokio::time::timeout(SEND_LIMIT, self.transport.send_raw(&envelope, bytes)).await {
             Ok(Ok(response)) => {
                 tracing::debug!(code = %response.code(), "smtp: accepted");
                 Ok(())
             }
-            Ok(Err(e)) => Err(classify(e)),
+            Ok(Err(e)) => {
+                if let (Some(token), Some((_, login))) = (&token, self.oauth2.as_mut()) {
+                    if let Some(refused) = login.refusal(token, &e).await {
+                        return Err(refused);
+                    }
+                }
+                Err(classify(e))
+            }
             Err(_) => Err(SendError::Temporary(format!(
                 "the SMTP server did not finish within {} s",
                 SEND_LIMIT.as_secs()

@@ -3,6 +3,8 @@
 //! and its answers are stored in one transaction, which is what makes
 //! handling exactly-once across crashes. Knows nothing of IMAP or SMTP.
 
+pub mod care;
+pub mod digest;
 pub mod reminders;
 pub mod roster;
 

@@ -119,6 +119,11 @@ pub fn desk_sending(
             notify_changes: false,
         },
         notices: blankett::roster::NoticeSettings::default(),
+        operations: blankett::operations::OperationsConfig::default(),
+        trust: blankett::authresults::TrustConfig {
+            authserv_ids: vec!["mx.lansstyrelsen.test".into()],
+            ..Default::default()
+        },
         from: "Länsgruppen MVK <strateg@lansstyrelsen.test>".into(),
         message_id_domain: "lansstyrelsen.test".into(),
         marker,
@@ -128,6 +133,7 @@ pub fn desk_sending(
         time_limit,
         send,
         reminder_days: vec![7, 14],
+        digest: None,
     };
     Desk {
         store,

@@ -4,6 +4,7 @@
 
 use crate::config::{ImapConfig, Security};
 use crate::mailbox::MailboxError;
+use crate::oauth2::TokenSource;
 use async_imap::imap_proto::{Capability, Response, ResponseCode, Status};
 use async_imap::{Authenticator, Client};
 use rustls_pki_types::pem::PemObject;
@@ -22,10 +23,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Io for T {}
 /// A logged-in session, whatever the transport.
 pub type Session = async_imap::Session<Box<dyn Io>>;
 
+/// How the session logs in.
+pub enum Login {
+    Password(String),
+    /// XOAUTH2 with a token from the source (see `xoauth2.rs`).
+    OAuth2(TokenSource),
+}
+
 /// Everything needed to open a session again after a connection is lost.
 pub struct Connector {
     config: ImapConfig,
-    password: String,
+    login: Login,
     tls: TlsConnector,
     name: ServerName<'static>,
     /// `name` as text, for messages.
@@ -34,7 +42,7 @@ pub struct Connector {
 
 impl Connector {
     /// Reads the extra CA (if any) and checks the certificate name.
-    pub fn new(config: ImapConfig, password: String) -> Result<Self, MailboxError> {
+    pub fn new(config: ImapConfig, login: Login) -> Result<Self, MailboxError> {
         let tls = TlsConnector::from(tls_config(config.ca_file.as_deref())?);
         let wanted = config
             .tls_name
@@ -47,7 +55,7 @@ impl Connector {
         })?;
         Ok(Connector {
             config,
-            password,
+            login,
             tls,
             name,
             wanted,
@@ -87,14 +95,15 @@ impl Connector {
             }
         };
         let user = c.username.as_str();
+        let password = match &self.login {
+            Login::Password(password) => password,
+            Login::OAuth2(tokens) => return super::xoauth2::login(client, user, tokens).await,
+        };
         let result = if login_disabled {
-            let plain = PlainAuth {
-                user,
-                password: &self.password,
-            };
+            let plain = PlainAuth { user, password };
             client.authenticate("PLAIN", plain).await
         } else {
-            client.login(user, &self.password).await
+            client.login(user, password).await
         };
         result.map_err(|(e, _client)| login_error(user, e))
     }

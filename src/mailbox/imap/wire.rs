@@ -1,5 +1,5 @@
 //! Text as IMAP puts it on the wire: folder names in modified UTF-7
-//! (RFC 3501 5.1.3) and the Message-ID out of a fetched header block.
+//! (RFC 3501 5.1.3), both ways, and the Message-ID out of a fetched header block.
 //! Pure functions; no I/O.
 
 /// A folder name as IMAP wants it: printable ASCII as is, `&` as `&-`, and
@@ -41,6 +41,59 @@ fn flush(units: &mut Vec<u16>, out: &mut String) {
         }
     }
     out.push('-');
+}
+
+/// A folder name as people read it: the inverse of `encode_folder`. A name
+/// that is not valid modified UTF-7 is returned as the server sent it.
+pub fn decode_folder(wire: &str) -> String {
+    let mut out = String::with_capacity(wire.len());
+    let mut rest = wire;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('-') else {
+            return wire.to_string();
+        };
+        let encoded = &after[..end];
+        if encoded.is_empty() {
+            out.push('&');
+        } else {
+            match decode_utf16(encoded) {
+                Some(text) => out.push_str(&text),
+                None => return wire.to_string(),
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_utf16(encoded: &str) -> Option<String> {
+    let mut bits = 0u32;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in encoded.bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b',' => 63,
+            _ => return None,
+        };
+        bits = bits << 6 | u32::from(value);
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push((bits >> count & 0xff) as u8);
+        }
+    }
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_be_bytes([p[0], p[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
 }
 
 /// The Message-ID in a header block (`Message-ID: <a@b>`), without the
@@ -88,6 +141,7 @@ mod tests {
             ("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-"),
         ] {
             assert_eq!(encode_folder(name), wire, "{name}");
+            assert_eq!(decode_folder(wire), name, "{wire}");
         }
     }
 

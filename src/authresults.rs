@@ -1,0 +1,205 @@
+//! Who sent it: reads the receiving server's `Authentication-Results`
+//! headers (RFC 8601) and says whether the From domain passed DMARC or an
+//! aligned DKIM signature. Only the topmost headers of the configured
+//! `authserv_id`s count (a sender can write any header lower down), and
+//! Microsoft 365's header without an id when configured to trust it. Pure.
+
+use crate::mime::Mail;
+use serde::Deserialize;
+
+/// `[trust]` in the configuration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustConfig {
+    /// The `authserv-id`s of the receiving servers whose results count,
+    /// e.g. `mx.lansstyrelsen.se`. Empty: no header is trusted.
+    pub authserv_ids: Vec<String>,
+    /// Trust Microsoft 365's `Authentication-Results` without an id (as
+    /// Exchange Online writes it) when it is the topmost one.
+    pub trust_microsoft: bool,
+    /// Treat mail without trusted results as failing (hold it for review).
+    pub require_authentication: bool,
+}
+
+/// What the trusted results say about the From domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// DMARC passed, or a DKIM signature of the From domain verified.
+    Pass,
+    /// DMARC failed, or no DKIM signature aligned with the From domain passed.
+    Fail,
+    /// No trusted results to judge by.
+    Unknown,
+}
+
+/// Judges a message by its trusted `Authentication-Results`.
+pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
+    let Some(from) = mail.from_domain() else {
+        return Verdict::Unknown;
+    };
+    let mut results = Vec::new();
+    // Headers come top first; the topmost run of trusted ones counts.
+    for value in mail.header_all("authentication-results") {
+        let (id, methods) = split_id(value);
+        let trusted = match &id {
+            Some(id) => trust.authserv_ids.iter().any(|t| t.eq_ignore_ascii_case(id)),
+            None => trust.trust_microsoft,
+        };
+        if !trusted {
+            if results.is_empty() {
+                continue;
+            }
+            break;
+        }
+        results.extend(methods);
+    }
+    if results.is_empty() {
+        return Verdict::Unknown;
+    }
+    if let Some(dmarc) = results.iter().find(|r| r.method == "dmarc") {
+        return if dmarc.result == "pass" { Verdict::Pass } else { Verdict::Fail };
+    }
+    let aligned_dkim = results.iter().any(|r| {
+        r.method == "dkim"
+            && r.result == "pass"
+            && r.property("header.d").is_some_and(|d| aligned(&from, &d))
+    });
+    if aligned_dkim {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    }
+}
+
+/// Relaxed alignment: the same organisational domain, approximated as one
+/// being the other or a subdomain of it.
+fn aligned(from: &str, signer: &str) -> bool {
+    let (from, signer) = (from.to_ascii_lowercase(), signer.to_ascii_lowercase());
+    from == signer || from.ends_with(&format!(".{signer}")) || signer.ends_with(&format!(".{from}"))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MethodResult {
+    method: String,
+    result: String,
+    properties: Vec<(String, String)>,
+}
+
+impl MethodResult {
+    fn property(&self, name: &str) -> Option<String> {
+        self.properties.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+}
+
+/// Splits a header into its authserv-id (if it has one) and its results.
+fn split_id(value: &str) -> (Option<String>, Vec<MethodResult>) {
+    let cleaned = strip_comments(value);
+    let mut parts = cleaned.split(';').map(str::trim).filter(|p| !p.is_empty());
+    let first = parts.next().unwrap_or("");
+    let first_word = first.split_whitespace().next().unwrap_or("");
+    let (id, rest): (Option<String>, Vec<&str>) = if first_word.contains('=') {
+        // Microsoft 365: results from the first part on, no id.
+        (None, std::iter::once(first).chain(parts).collect())
+    } else {
+        (Some(first_word.to_string()), parts.collect())
+    };
+    let methods = rest.into_iter().filter_map(method).collect();
+    (id, methods)
+}
+
+fn method(part: &str) -> Option<MethodResult> {
+    let mut words = part.split_whitespace();
+    let (method, result) = words.next()?.split_once('=')?;
+    let properties = words
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim_matches('"').to_string()))
+        .collect();
+    Some(MethodResult {
+        method: method.to_ascii_lowercase(),
+        result: result.to_ascii_lowercase(),
+        properties,
+    })
+}
+
+/// Removes RFC 5322 comments (`(sender IP is ...)`), nested or not.
+fn strip_comments(value: &str) -> String {
+    let mut depth = 0u32;
+    value
+        .chars()
+        .filter(|c| match c {
+            '(' => {
+                depth += 1;
+                false
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ => depth == 0,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(from: &str, headers: &[&str]) -> Mail {
+        Mail {
+            from_address: Some(from.into()),
+            headers: headers.iter().map(|h| ("authentication-results".to_string(), h.to_string())).collect(),
+            ..Mail::default()
+        }
+    }
+
+    fn ours() -> TrustConfig {
+        TrustConfig {
+            authserv_ids: vec!["mx.lst.se".into()],
+            trust_microsoft: false,
+            require_authentication: false,
+        }
+    }
+
+    #[test]
+    fn results_of_the_trusted_server() {
+        let cases = [
+            ("mx.lst.se; dkim=pass header.d=falun.se; dmarc=pass header.from=falun.se", Verdict::Pass),
+            ("mx.lst.se; spf=pass smtp.mailfrom=falun.se; dmarc=fail (p=reject) header.from=falun.se", Verdict::Fail),
+            ("mx.lst.se; dkim=pass header.d=ifo.falun.se", Verdict::Pass),
+            ("mx.lst.se; dkim=pass header.d=evil.example", Verdict::Fail),
+            ("mx.lst.se; dkim=fail header.d=falun.se; spf=pass", Verdict::Fail),
+            ("mx.other.se; dmarc=pass header.from=falun.se", Verdict::Unknown),
+        ];
+        for (header, want) in cases {
+            assert_eq!(verdict(&mail("anna@falun.se", &[header]), &ours()), want, "{header}");
+        }
+    }
+
+    #[test]
+    fn a_forged_header_below_ours_does_not_count() {
+        let m = mail(
+            "anna@falun.se",
+            &["mx.lst.se; dmarc=fail header.from=falun.se", "mx.lst.se; dmarc=pass header.from=falun.se"],
+        );
+        assert_eq!(verdict(&m, &ours()), Verdict::Fail);
+        // A sender's own header with our id, under a foreign server's header,
+        // is not in the topmost run.
+        let m = mail(
+            "anna@falun.se",
+            &["relay.example; none", "mx.lst.se; dmarc=pass header.from=falun.se"],
+        );
+        assert_eq!(verdict(&m, &ours()), Verdict::Pass, "a foreign header above is skipped");
+    }
+
+    #[test]
+    fn microsoft_365_without_an_id() {
+        let header = "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=falun.se; dkim=pass (signature was verified) \
+                      header.d=falun.se;dmarc=pass action=none header.from=falun.se;compauth=pass reason=100";
+        assert_eq!(verdict(&mail("anna@falun.se", &[header]), &ours()), Verdict::Unknown);
+        let trust = TrustConfig {
+            trust_microsoft: true,
+            ..ours()
+        };
+        assert_eq!(verdict(&mail("anna@falun.se", &[header]), &trust), Verdict::Pass);
+    }
+}
