@@ -82,3 +82,25 @@ fn the_configuration_sets_the_required_keys() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_readable_config_with_a_password_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("blankett-secret-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("blankett.toml");
+    std::fs::write(
+        &config,
+        "[imap]\nhost = \"127.0.0.1\"\nsecurity = \"none\"\nusername = \"a@b.se\"\npassword = \"hemligt\"\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let out = blankett(&["--config", config.to_str().unwrap_or_default(), "parse", &fixture("p19-question-next-meeting.eml")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("readable by other users"), "{stderr}");
+    assert!(!stderr.contains("hemligt"), "the password is never printed");
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let out = blankett(&["--config", config.to_str().unwrap_or_default(), "parse", &fixture("p19-question-next-meeting.eml")]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("readable"));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -116,7 +116,14 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
                 format!("cannot read the configuration file {}", path.display())
             })?;
             let base = path.parent().unwrap_or(Path::new("."));
-            Config::parse(&text, base).with_context(|| format!("in {}", path.display()))?
+            let config = Config::parse(&text, base).with_context(|| format!("in {}", path.display()))?;
+            let inline = |p: &Option<String>| p.is_some();
+            let holds_secret = config.imap.as_ref().is_some_and(|i| inline(&i.password))
+                || config.smtp.as_ref().is_some_and(|s| inline(&s.password));
+            if holds_secret {
+                blankett::secrets::warn_if_readable(path);
+            }
+            config
         }
         None => Config::default(),
     };
