@@ -42,7 +42,10 @@ pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
     for value in mail.header_all("authentication-results") {
         let (id, methods) = split_id(value);
         let trusted = match &id {
-            Some(id) => trust.authserv_ids.iter().any(|t| t.eq_ignore_ascii_case(id)),
+            Some(id) => trust
+                .authserv_ids
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(id)),
             None => trust.trust_microsoft,
         };
         if !trusted {
@@ -57,7 +60,11 @@ pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
         return Verdict::Unknown;
     }
     if let Some(dmarc) = results.iter().find(|r| r.method == "dmarc") {
-        return if dmarc.result == "pass" { Verdict::Pass } else { Verdict::Fail };
+        return if dmarc.result == "pass" {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
     }
     let aligned_dkim = results.iter().any(|r| {
         r.method == "dkim"
@@ -87,7 +94,10 @@ struct MethodResult {
 
 impl MethodResult {
     fn property(&self, name: &str) -> Option<String> {
-        self.properties.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        self.properties
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     }
 }
 
@@ -147,7 +157,10 @@ mod tests {
     fn mail(from: &str, headers: &[&str]) -> Mail {
         Mail {
             from_address: Some(from.into()),
-            headers: headers.iter().map(|h| ("authentication-results".to_string(), h.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|h| ("authentication-results".to_string(), h.to_string()))
+                .collect(),
             ..Mail::default()
         }
     }
@@ -171,7 +184,11 @@ mod tests {
             ("mx.other.se; dmarc=pass header.from=falun.se", Verdict::Unknown),
         ];
         for (header, want) in cases {
-            assert_eq!(verdict(&mail("anna@falun.se", &[header]), &ours()), want, "{header}");
+            assert_eq!(
+                verdict(&mail("anna@falun.se", &[header]), &ours()),
+                want,
+                "{header}"
+            );
         }
     }
 
@@ -179,27 +196,43 @@ mod tests {
     fn a_forged_header_below_ours_does_not_count() {
         let m = mail(
             "anna@falun.se",
-            &["mx.lst.se; dmarc=fail header.from=falun.se", "mx.lst.se; dmarc=pass header.from=falun.se"],
+            &[
+                "mx.lst.se; dmarc=fail header.from=falun.se",
+                "mx.lst.se; dmarc=pass header.from=falun.se",
+            ],
         );
         assert_eq!(verdict(&m, &ours()), Verdict::Fail);
         // A sender's own header with our id, under a foreign server's header,
         // is not in the topmost run.
         let m = mail(
             "anna@falun.se",
-            &["relay.example; none", "mx.lst.se; dmarc=pass header.from=falun.se"],
+            &[
+                "relay.example; none",
+                "mx.lst.se; dmarc=pass header.from=falun.se",
+            ],
         );
-        assert_eq!(verdict(&m, &ours()), Verdict::Pass, "a foreign header above is skipped");
+        assert_eq!(
+            verdict(&m, &ours()),
+            Verdict::Pass,
+            "a foreign header above is skipped"
+        );
     }
 
     #[test]
     fn microsoft_365_without_an_id() {
         let header = "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=falun.se; dkim=pass (signature was verified) \
                       header.d=falun.se;dmarc=pass action=none header.from=falun.se;compauth=pass reason=100";
-        assert_eq!(verdict(&mail("anna@falun.se", &[header]), &ours()), Verdict::Unknown);
+        assert_eq!(
+            verdict(&mail("anna@falun.se", &[header]), &ours()),
+            Verdict::Unknown
+        );
         let trust = TrustConfig {
             trust_microsoft: true,
             ..ours()
         };
-        assert_eq!(verdict(&mail("anna@falun.se", &[header]), &trust), Verdict::Pass);
+        assert_eq!(
+            verdict(&mail("anna@falun.se", &[header]), &trust),
+            Verdict::Pass
+        );
     }
 }

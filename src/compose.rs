@@ -146,7 +146,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("digest.txt", include_str!("../templates/digest.txt")),
     ("digest.html", include_str!("../templates/digest.html")),
-    ("outage.subject", include_str!("../templates/outage.subject")),
+    (
+        "outage.subject",
+        include_str!("../templates/outage.subject"),
+    ),
     ("outage.txt", include_str!("../templates/outage.txt")),
     ("outage.html", include_str!("../templates/outage.html")),
 ];

@@ -40,11 +40,18 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
 
 /// Whether to tell people of an outage now: it has lasted `after`, and
 /// nobody was told of this one yet.
-pub fn outage_due(failing_since: Option<&str>, notified: Option<&str>, now: DateTime<Utc>, after: Duration) -> bool {
+pub fn outage_due(
+    failing_since: Option<&str>,
+    notified: Option<&str>,
+    now: DateTime<Utc>,
+    after: Duration,
+) -> bool {
     let Some(since) = failing_since.and_then(|s| DateTime::parse_from_rfc3339(s).ok()) else {
         return false;
     };
-    let lasted = (now - since.with_timezone(&Utc)).to_std().unwrap_or_default();
+    let lasted = (now - since.with_timezone(&Utc))
+        .to_std()
+        .unwrap_or_default();
     notified.is_none() && lasted >= after
 }
 
@@ -58,7 +65,9 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -67,19 +76,28 @@ mod tests {
         let since = Some("2026-11-30T08:00:00Z");
         assert!(!outage_due(since, None, at("2026-11-30T08:29:00Z"), after));
         assert!(outage_due(since, None, at("2026-11-30T08:30:00Z"), after));
-        assert!(!outage_due(since, Some("2026-11-30T08:30:00Z"), at("2026-11-30T09:00:00Z"), after));
+        assert!(!outage_due(
+            since,
+            Some("2026-11-30T08:30:00Z"),
+            at("2026-11-30T09:00:00Z"),
+            after
+        ));
         assert!(!outage_due(None, None, at("2026-11-30T09:00:00Z"), after));
     }
 
     #[test]
     fn retention() {
-        assert_eq!(purge_before(at("2026-11-30T00:00:00Z"), 90), Some(at("2026-09-01T00:00:00Z")));
+        assert_eq!(
+            purge_before(at("2026-11-30T00:00:00Z"), 90),
+            Some(at("2026-09-01T00:00:00Z"))
+        );
         assert_eq!(purge_before(at("2026-11-30T00:00:00Z"), 0), None);
     }
 
     #[test]
     fn configuration() {
-        let c: OperationsConfig = toml::from_str("alert_after = \"45m\"\nadmin = \"it@lst.se\"\n").expect("valid");
+        let c: OperationsConfig =
+            toml::from_str("alert_after = \"45m\"\nadmin = \"it@lst.se\"\n").expect("valid");
         assert_eq!(c.alert_after, Duration::from_secs(2700));
         assert_eq!(c.keep_raw_days, 90);
     }

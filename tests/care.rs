@@ -42,7 +42,9 @@ impl Mailbox for Down {
 }
 
 fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
 }
 
 #[tokio::test]
@@ -60,22 +62,35 @@ async fn an_outage_is_reported_once_after_half_an_hour() {
         stop: d.stop,
     };
     for minutes in [0, 10, 29] {
-        d.clock.set(at("2026-11-30T08:00:00Z") + chrono::Duration::minutes(minutes));
+        d.clock
+            .set(at("2026-11-30T08:00:00Z") + chrono::Duration::minutes(minutes));
         assert!(run::once(&mut d).await.is_err(), "the mailbox is down");
     }
-    assert_eq!(f.sent_to("strateg@lansstyrelsen.test"), 0, "not before half an hour");
+    assert_eq!(
+        f.sent_to("strateg@lansstyrelsen.test"),
+        0,
+        "not before half an hour"
+    );
     d.clock.set(at("2026-11-30T08:31:00Z"));
     assert!(run::once(&mut d).await.is_err());
-    d.drain().await.expect("the notice goes out while the mailbox is down");
+    d.drain()
+        .await
+        .expect("the notice goes out while the mailbox is down");
     assert_eq!(f.sent_to("strateg@lansstyrelsen.test"), 1);
     assert_eq!(f.sent_to("it@lansstyrelsen.test"), 1);
     d.clock.set(at("2026-11-30T09:31:00Z"));
     assert!(run::once(&mut d).await.is_err());
     d.drain().await.expect("drain");
-    assert_eq!(f.sent_to("strateg@lansstyrelsen.test"), 1, "once per outage");
+    assert_eq!(
+        f.sent_to("strateg@lansstyrelsen.test"),
+        1,
+        "once per outage"
+    );
     let health = d.store.health().expect("health");
     assert_eq!(health.failing_since(), Some("2026-11-30T08:00:00+00:00"));
-    assert!(health.last_error.is_some_and(|e| e.contains("connection refused")));
+    assert!(health
+        .last_error
+        .is_some_and(|e| e.contains("connection refused")));
 }
 
 #[tokio::test]
@@ -93,7 +108,11 @@ async fn raw_messages_are_dropped_after_the_retention_time() {
     d.clock.set(at("2027-03-01T08:00:01Z"));
     run::once(&mut d).await.expect("91 days later");
     assert!(raw(&d.store).is_none(), "dropped after 90 days");
-    assert_eq!(d.store.registrations().expect("roster").len(), 1, "the roster stays");
+    assert_eq!(
+        d.store.registrations().expect("roster").len(),
+        1,
+        "the roster stays"
+    );
 }
 
 fn blankett(config: &std::path::Path, args: &[&str]) -> (bool, String) {
@@ -103,7 +122,11 @@ fn blankett(config: &std::path::Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .expect("the binary runs");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -117,10 +140,17 @@ async fn status_backup_export_person_and_forget() {
     drop(d);
     let config = f.root.join("blankett.toml");
     let db = f.root.join("db.sqlite");
-    std::fs::write(&config, format!("[database]\npath = \"{}\"\n", db.display())).expect("config");
+    std::fs::write(
+        &config,
+        format!("[database]\npath = \"{}\"\n", db.display()),
+    )
+    .expect("config");
 
     let (ok, status) = blankett(&config, &["status"]);
-    assert!(ok && status.contains("OK") && status.contains("last answer sent"), "{status}");
+    assert!(
+        ok && status.contains("OK") && status.contains("last answer sent"),
+        "{status}"
+    );
 
     let copy = f.root.join("copy.sqlite");
     let (ok, out) = blankett(&config, &["backup", copy.to_str().unwrap_or_default()]);
@@ -129,7 +159,10 @@ async fn status_backup_export_person_and_forget() {
     assert_eq!(backup.registrations().expect("roster").len(), 1);
 
     let (ok, held) = blankett(&config, &["export-person", "erik.lind@falun.test"]);
-    assert!(ok && held.contains("Falu kommun") && held.contains("Erik Lind"), "{held}");
+    assert!(
+        ok && held.contains("Falu kommun") && held.contains("Erik Lind"),
+        "{held}"
+    );
 
     let (ok, dry) = blankett(&config, &["forget", "erik.lind@falun.test"]);
     assert!(ok && dry.contains("--yes"), "{dry}");
@@ -139,11 +172,21 @@ async fn status_backup_export_person_and_forget() {
     assert!(ok, "{after}");
     let json: serde_json::Value = serde_json::from_str(&after).expect("json");
     for key in ["registrations", "history", "submissions"] {
-        assert_eq!(json[key].as_array().map(Vec::len), Some(0), "{key}: {after}");
+        assert_eq!(
+            json[key].as_array().map(Vec::len),
+            Some(0),
+            "{key}: {after}"
+        );
     }
     let store = Store::open(&db, "2026-11-30T08:00:00Z").expect("opens");
     let roster = store.registrations().expect("roster");
     let text = serde_json::to_string(&roster[0].fields).expect("json");
-    assert!(!text.contains("Erik Lind") && !text.contains("erik.lind"), "{text}");
-    assert!(text.contains("Anna Berg"), "the rest of the registration stays");
+    assert!(
+        !text.contains("Erik Lind") && !text.contains("erik.lind"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Anna Berg"),
+        "the rest of the registration stays"
+    );
 }

@@ -95,12 +95,22 @@ fn a_readable_config_with_a_password_is_warned_about() {
     )
     .expect("write");
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let out = blankett(&["--config", config.to_str().unwrap_or_default(), "parse", &fixture("p19-question-next-meeting.eml")]);
+    let out = blankett(&[
+        "--config",
+        config.to_str().unwrap_or_default(),
+        "parse",
+        &fixture("p19-question-next-meeting.eml"),
+    ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("readable by other users"), "{stderr}");
     assert!(!stderr.contains("hemligt"), "the password is never printed");
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    let out = blankett(&["--config", config.to_str().unwrap_or_default(), "parse", &fixture("p19-question-next-meeting.eml")]);
+    let out = blankett(&[
+        "--config",
+        config.to_str().unwrap_or_default(),
+        "parse",
+        &fixture("p19-question-next-meeting.eml"),
+    ]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("readable"));
     std::fs::remove_dir_all(&dir).ok();
 }

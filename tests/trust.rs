@@ -12,7 +12,8 @@ use std::time::Duration;
 use support::*;
 
 fn with_headers(headers: &str, id: &str) -> Vec<u8> {
-    let text = String::from_utf8_lossy(FORM).replace("Message-ID: <AS8", &format!("Message-ID: <{id}-AS8"));
+    let text = String::from_utf8_lossy(FORM)
+        .replace("Message-ID: <AS8", &format!("Message-ID: <{id}-AS8"));
     format!("{headers}{text}").into_bytes()
 }
 
@@ -35,7 +36,10 @@ async fn dmarc_decides_whether_a_form_changes_the_roster() {
     assert_eq!(outcome("dmarc-fail", with_headers(fail, "f")).await, (0, 1));
     // The sender's own "pass" sits below the server's "fail": still held.
     let forged = format!("{fail}Authentication-Results: mx.lansstyrelsen.test; dmarc=pass header.from=falun.test\r\n");
-    assert_eq!(outcome("dmarc-forged", with_headers(&forged, "g")).await, (0, 1));
+    assert_eq!(
+        outcome("dmarc-forged", with_headers(&forged, "g")).await,
+        (0, 1)
+    );
     // No trusted results at all: judged on the rest (the domain check).
     assert_eq!(outcome("dmarc-none", with_headers("", "n")).await, (1, 0));
 }
@@ -45,9 +49,16 @@ async fn a_forged_loop_marker_does_not_silence_blankett() {
     let f = Folders::new("forged-marker");
     let mut d = desk(&f, Duration::from_secs(60));
     run::once(&mut d).await.expect("first start");
-    f.put("1.eml", &with_headers("X-Blankett-Loop: 0000000000000000\r\n", "m"));
+    f.put(
+        "1.eml",
+        &with_headers("X-Blankett-Loop: 0000000000000000\r\n", "m"),
+    );
     run::once(&mut d).await.expect("handled");
-    assert_eq!(f.sent_to(ANNA), 1, "answered: the marker's token is not this installation's");
+    assert_eq!(
+        f.sent_to(ANNA),
+        1,
+        "answered: the marker's token is not this installation's"
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,10 @@ pub struct Args {
 
 pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
     if args.file.exists() {
-        bail!("{} exists already: choose a new file name", args.file.display());
+        bail!(
+            "{} exists already: choose a new file name",
+            args.file.display()
+        );
     }
     let (_, store) = open_roster(config)?;
     store

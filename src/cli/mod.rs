@@ -1,6 +1,7 @@
 //! The command line: one file per subcommand. The doc comments on these types
 //! are the `--help` text.
 
+pub mod backup;
 pub mod daemon;
 pub mod demo;
 pub mod desk;
@@ -9,15 +10,14 @@ pub mod doctor;
 pub mod export;
 pub mod history;
 pub mod init;
-pub mod login;
 pub mod logging;
+pub mod login;
 pub mod organisations;
 pub mod parse;
-pub mod backup;
 pub mod person;
 pub mod review;
-pub mod status;
 pub mod roster;
+pub mod status;
 
 use anyhow::{Context as _, Result};
 use blankett::config::Config;
@@ -116,7 +116,8 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
                 format!("cannot read the configuration file {}", path.display())
             })?;
             let base = path.parent().unwrap_or(Path::new("."));
-            let config = Config::parse(&text, base).with_context(|| format!("in {}", path.display()))?;
+            let config =
+                Config::parse(&text, base).with_context(|| format!("in {}", path.display()))?;
             let inline = |p: &Option<String>| p.is_some();
             let holds_secret = config.imap.as_ref().is_some_and(|i| inline(&i.password))
                 || config.smtp.as_ref().is_some_and(|s| inline(&s.password));

@@ -22,7 +22,10 @@ pub struct Args {
 pub fn export(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
     let (_, store) = open_roster(config)?;
     let data = store.person(&args.address)?;
-    println!("{}", serde_json::to_string_pretty(&data).context("cannot write JSON")?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&data).context("cannot write JSON")?
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -30,7 +33,10 @@ pub fn export(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
 pub fn forget(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
     let (_, mut store) = open_roster(config)?;
     let data = store.person(&args.address)?;
-    let found = data.registrations.len() + data.history.len() + data.submissions.len() + data.messages.len();
+    let found = data.registrations.len()
+        + data.history.len()
+        + data.submissions.len()
+        + data.messages.len();
     if !args.yes {
         println!(
             "the database holds {} registrations, {} history entries, {} submissions, {} messages and {} answers for this address",
@@ -40,10 +46,14 @@ pub fn forget(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
             data.messages.len(),
             data.answers.len()
         );
-        println!("run again with --yes to remove them (an audit entry without the address is kept)");
+        println!(
+            "run again with --yes to remove them (an audit entry without the address is kept)"
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let changed = store.forget(&args.address, &chrono::Utc::now().to_rfc3339())?;
-    println!("removed the address from {changed} rows ({found} items found); the mailbox is not touched");
+    println!(
+        "removed the address from {changed} rows ({found} items found); the mailbox is not touched"
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -20,7 +20,10 @@ pub fn run(config: Option<&Path>) -> Result<ExitCode> {
     );
     println!("handled messages:     {}", counts.handled);
     println!("open reviews:         {}", store.reviews("open")?.len());
-    println!("pending forms:        {}", store.submissions_in("pending")?.len());
+    println!(
+        "pending forms:        {}",
+        store.submissions_in("pending")?.len()
+    );
     match health.failing_since() {
         Some(since) => {
             println!("FAILING since {since}");

@@ -52,7 +52,14 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         ) {
             return Ok(0);
         }
-        let mut to: Vec<String> = self.setup.policy.strategist.first().cloned().into_iter().collect();
+        let mut to: Vec<String> = self
+            .setup
+            .policy
+            .strategist
+            .first()
+            .cloned()
+            .into_iter()
+            .collect();
         to.extend(ops.admin.clone());
         let vars = context! {
             since => health.failing_since(),
@@ -80,7 +87,8 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 bytes,
             });
         }
-        self.store.commit_action(&queued, &Default::default(), &now.to_rfc3339())?;
+        self.store
+            .commit_action(&queued, &Default::default(), &now.to_rfc3339())?;
         self.store.note_outage_notified(&now.to_rfc3339())?;
         warn!(notices = queued.len(), "outage reported to the strategist");
         Ok(queued.len())

@@ -359,7 +359,8 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                         self.store.mark_retry(item.id, &e, None)?;
                     }
                     Err(SendError::Temporary(e)) => {
-                        self.store.note_failure(Part::Sending, &e, &now.to_rfc3339())?;
+                        self.store
+                            .note_failure(Part::Sending, &e, &now.to_rfc3339())?;
                         let pause = retry_pause(item.attempts);
                         let next = now + chrono::Duration::from_std(pause).unwrap_or_default();
                         warn!(outbox = item.id, error = %e, retry_in = pause.as_secs(), "sending failed: will retry");

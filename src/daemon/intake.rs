@@ -221,7 +221,11 @@ fn merge_into(
     }
     merged_report.method = report.method;
     if merged_report.status == Status::Complete && unauthenticated {
-        Ok(held(merged_report, ReviewReason::Unauthenticated, Some(sub.id)))
+        Ok(held(
+            merged_report,
+            ReviewReason::Unauthenticated,
+            Some(sub.id),
+        ))
     } else if merged_report.status == Status::Complete {
         register(
             store,

@@ -136,7 +136,8 @@ impl Store {
 
     /// A consistent copy of the database, safe while the daemon runs.
     pub fn backup(&self, to: &Path) -> Result<(), StoreError> {
-        self.conn.execute("VACUUM INTO ?1", [to.to_string_lossy()])?;
+        self.conn
+            .execute("VACUUM INTO ?1", [to.to_string_lossy()])?;
         Ok(())
     }
 
@@ -174,15 +175,15 @@ impl Store {
                                 'created_at', created_at)
              FROM submissions WHERE lower(fields) LIKE ?1 OR lower(sender) LIKE ?1",
         )?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT handled_at, status FROM messages WHERE lower(sender) = ?1 ORDER BY id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT handled_at, status FROM messages WHERE lower(sender) = ?1 ORDER BY id",
+        )?;
         let messages = stmt
             .query_map([&needle], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT created_at, kind, state FROM outbox WHERE lower(recipient) = ?1 ORDER BY id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT created_at, kind, state FROM outbox WHERE lower(recipient) = ?1 ORDER BY id",
+        )?;
         let answers = stmt
             .query_map([&needle], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<Result<_, _>>()?;
@@ -209,7 +210,8 @@ impl Store {
         // Values mentioning the address, and the name registered with it.
         let mut names: Vec<String> = Vec::new();
         {
-            let mut stmt = tx.prepare("SELECT fields FROM submissions WHERE lower(fields) LIKE ?1")?;
+            let mut stmt =
+                tx.prepare("SELECT fields FROM submissions WHERE lower(fields) LIKE ?1")?;
             let rows = stmt.query_map([&like], |r| r.get::<_, String>(0))?;
             for fields in rows.filter_map(Result::ok) {
                 let map: serde_json::Map<String, serde_json::Value> =
@@ -218,7 +220,11 @@ impl Store {
                     ("representative_email", "representative_name"),
                     ("substitute_email", "substitute_name"),
                 ] {
-                    if map.get(email).and_then(|v| v.as_str()).is_some_and(|v| v.eq_ignore_ascii_case(&needle)) {
+                    if map
+                        .get(email)
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|v| v.eq_ignore_ascii_case(&needle))
+                    {
                         if let Some(n) = map.get(name).and_then(|v| v.as_str()) {
                             names.push(n.to_string());
                         }
@@ -227,7 +233,9 @@ impl Store {
             }
         }
         let mut scrub = |table: &str, column: &str| -> Result<(), StoreError> {
-            let mut stmt = tx.prepare(&format!("SELECT rowid, {column} FROM {table} WHERE lower({column}) LIKE ?1"))?;
+            let mut stmt = tx.prepare(&format!(
+                "SELECT rowid, {column} FROM {table} WHERE lower({column}) LIKE ?1"
+            ))?;
             let rows: Vec<(i64, String)> = stmt
                 .query_map([&like], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .filter_map(Result::ok)
@@ -238,7 +246,10 @@ impl Store {
                 for name in &names {
                     cleaned = cleaned.replace(name.as_str(), "(borttagen)");
                 }
-                tx.execute(&format!("UPDATE {table} SET {column} = ?1 WHERE rowid = ?2"), params![cleaned, rowid])?;
+                tx.execute(
+                    &format!("UPDATE {table} SET {column} = ?1 WHERE rowid = ?2"),
+                    params![cleaned, rowid],
+                )?;
                 changed += 1;
             }
             Ok(())
@@ -258,7 +269,10 @@ impl Store {
             "UPDATE outbox SET recipient = '(borttagen)', bytes = x'' WHERE lower(recipient) = ?1 AND state != 'queued'",
             [&needle],
         )?;
-        changed += tx.execute("DELETE FROM answer_counts WHERE lower(recipient) = ?1", [&needle])?;
+        changed += tx.execute(
+            "DELETE FROM answer_counts WHERE lower(recipient) = ?1",
+            [&needle],
+        )?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'cli', 'forget', ?2)",
             params![now, format!("a person's data was removed ({changed} rows)")],
@@ -293,10 +307,12 @@ mod tests {
     #[test]
     fn health_marks_an_outage_and_its_end() {
         let s = Store::in_memory("2026-11-30T08:00:00Z").expect("opens");
-        s.note_failure(Part::Sending, "smtp down", "2026-11-30T08:01:00Z").expect("note");
+        s.note_failure(Part::Sending, "smtp down", "2026-11-30T08:01:00Z")
+            .expect("note");
         // The mailbox works, sending does not: still an outage.
         s.note_poll_ok("2026-11-30T08:02:00Z").expect("ok");
-        s.note_failure(Part::Sending, "smtp down", "2026-11-30T08:02:00Z").expect("note");
+        s.note_failure(Part::Sending, "smtp down", "2026-11-30T08:02:00Z")
+            .expect("note");
         let h = s.health().expect("health");
         assert_eq!(h.failing_since(), Some("2026-11-30T08:01:00Z"));
         assert!(h.last_error.is_some_and(|e| e.contains("smtp down")));
