@@ -21,6 +21,12 @@ where
 {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    // lettre logs every SMTP line at debug level, AUTH included (a password
+    // or token in base64): never let it below info, whatever RUST_LOG says.
+    let filter = match "lettre=info".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -108,5 +114,38 @@ mod tests {
             "{text}"
         );
         assert!(serde_json::from_str::<serde_json::Value>(text.trim()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn smtp_lines_never_reach_the_log_even_at_debug() {
+        let buffer = Buffer::default();
+        let sink = buffer.clone();
+        let subscriber = subscriber(LogFormat::Text, "debug", move || sink.clone(), false);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "lettre::transport::smtp::client", "Wrote: AUTH PLAIN c2VjcmV0");
+            tracing::debug!(target: "blankett::daemon", "our own debug line");
+        });
+        let text = String::from_utf8(buffer.0.lock().expect("lock").clone()).expect("utf-8");
+        assert!(!text.contains("AUTH PLAIN"), "{text}");
+        assert!(text.contains("our own debug line"), "{text}");
     }
 }
