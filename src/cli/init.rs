@@ -144,7 +144,7 @@ mod tests {
     fn commented_keys_are_real_keys() {
         // Uncommenting every `# key = value` line must still give a valid
         // configuration: the comments show keys that exist.
-        let key = regex::Regex::new(r"^# ([a-z_]+ = .*)$").expect("pattern");
+        let key = regex::Regex::new(r"^# ([a-z_]+ = .*|\[[a-z0-9_]+\])$").expect("pattern");
         let text: String = CONFIG
             .lines()
             .map(|l| key.replace(l, "$1").into_owned() + "\n")
