@@ -342,5 +342,19 @@ async fn the_daemon_runs_with_oauth2() {
         !stderr.contains(SECRET) && !stderr.contains("tok-"),
         "neither the secret nor a token is logged: {stderr}"
     );
+    // `doctor` logs in with OAuth2 too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blankett"))
+        .arg("--config")
+        .arg(&file)
+        .arg("doctor")
+        .output()
+        .expect("the binary runs");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "doctor failed: {report}");
+    assert!(
+        report.contains("the token endpoint issued a token"),
+        "{report}"
+    );
+    assert!(report.contains("logged in as"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
 }

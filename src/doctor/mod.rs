@@ -7,11 +7,10 @@
 pub mod local;
 pub mod net;
 
-use crate::oauth2::Auth;
+use crate::mailbox::imap::ImapMailbox;
+use crate::oauth2::{Auth, TokenSource};
+use crate::sender::smtp::SmtpSender;
 use std::fmt;
-
-/// What doctor says where a login uses OAuth2, which it does not try yet.
-const OAUTH2: &str = "auth = \"oauth2\": doctor does not log in with OAuth2 yet; `blankett once` shows whether the token is accepted";
 use std::path::Path;
 
 /// A check's verdict. Warnings leave the installation working.
@@ -71,9 +70,15 @@ pub async fn run(path: &Path) -> Vec<Check> {
         return checks;
     };
     // `None`: not usable, and the line that says why is already there.
+    let uses_oauth2 = config.imap.as_ref().is_some_and(|i| i.auth == Auth::Oauth2)
+        || config.smtp.as_ref().is_some_and(|s| s.auth == Auth::Oauth2);
+    let tokens = if uses_oauth2 {
+        oauth2(&config, &mut checks).await
+    } else {
+        None
+    };
     let imap_password = config.imap.as_ref().and_then(|imap| {
         if imap.auth == Auth::Oauth2 {
-            checks.push(Check::warn("imap password", OAUTH2));
             return None;
         }
         let (check, password) = local::password("imap password", "imap", &imap.secret());
@@ -82,7 +87,6 @@ pub async fn run(path: &Path) -> Vec<Check> {
     });
     let smtp_password = config.smtp.as_ref().and_then(|smtp| {
         if smtp.auth == Auth::Oauth2 {
-            checks.push(Check::warn("smtp password", OAUTH2));
             return None;
         }
         if smtp.username.is_none() {
@@ -109,18 +113,74 @@ pub async fn run(path: &Path) -> Vec<Check> {
     checks.push(local::database(&config.database.path));
     checks.extend(local::ocr());
     if let Some(imap) = &config.imap {
-        match imap_password.filter(|_| imap_ca) {
-            Some(password) => checks.extend(net::imap(imap, password).await),
+        let mailbox = match (imap.auth, &tokens, imap_password) {
+            _ if !imap_ca => None,
+            (Auth::Oauth2, Some(tokens), _) => {
+                Some(ImapMailbox::oauth2(imap.clone(), tokens.clone()))
+            }
+            (Auth::Password, _, Some(password)) => Some(ImapMailbox::new(imap.clone(), password)),
+            _ => None,
+        };
+        match mailbox {
+            Some(mailbox) => checks.extend(net::imap(imap, mailbox).await),
             None => checks.push(not_tried("imap")),
         }
     }
     if let Some(smtp) = &config.smtp {
-        match smtp_password.filter(|_| smtp_ca) {
-            Some(password) => checks.push(net::smtp(smtp, password).await),
+        let sender = match (smtp.auth, &tokens, smtp_password) {
+            _ if !smtp_ca => None,
+            (Auth::Oauth2, Some(tokens), _) => Some(SmtpSender::oauth2(smtp, tokens.clone())),
+            (Auth::Password, _, Some(password)) => Some(SmtpSender::new(smtp, password)),
+            _ => None,
+        };
+        match sender {
+            Some(sender) => checks.push(net::smtp(smtp, sender).await),
             None => checks.push(not_tried("smtp")),
         }
     }
     checks
+}
+
+/// The OAuth2 token source, checked by asking the token endpoint for a token.
+async fn oauth2(config: &crate::config::Config, checks: &mut Vec<Check>) -> Option<TokenSource> {
+    let Some(oauth2) = &config.oauth2 else {
+        checks.push(Check::fail(
+            "oauth2",
+            "auth = \"oauth2\" needs an [oauth2] section: see README, Microsoft 365",
+        ));
+        return None;
+    };
+    let secret = match crate::secrets::resolve(&oauth2.secret()) {
+        Ok(Some(secret)) => secret,
+        Ok(None) => {
+            checks.push(Check::fail(
+                "oauth2",
+                "[oauth2] names no client secret: set client_secret_file",
+            ));
+            return None;
+        }
+        Err(e) => {
+            checks.push(Check::fail("oauth2", e.to_string()));
+            return None;
+        }
+    };
+    let tokens = match TokenSource::new(oauth2, secret) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            checks.push(Check::fail("oauth2", e.to_string()));
+            return None;
+        }
+    };
+    match tokens.token().await {
+        Ok(_) => {
+            checks.push(Check::ok("oauth2", "the token endpoint issued a token"));
+            Some(tokens)
+        }
+        Err(e) => {
+            checks.push(Check::fail("oauth2", e.to_string()));
+            None
+        }
+    }
 }
 
 /// A connection that was not tried because its settings are broken.

@@ -161,7 +161,10 @@ fn security_name(security: Security) -> &'static str {
 }
 
 /// Logs in, then reports the capabilities blankett uses and the folders.
-pub async fn imap(config: &ImapConfig, password: String) -> Vec<Check> {
+pub async fn imap(
+    config: &ImapConfig,
+    mailbox: Result<ImapMailbox, crate::mailbox::MailboxError>,
+) -> Vec<Check> {
     let t = Target {
         section: "imap",
         host: &config.host,
@@ -170,7 +173,7 @@ pub async fn imap(config: &ImapConfig, password: String) -> Vec<Check> {
         username: Some(&config.username),
         secret: config.secret(),
     };
-    let mut mailbox = match ImapMailbox::new(config.clone(), password) {
+    let mut mailbox = match mailbox {
         Ok(mailbox) => mailbox,
         Err(e) => return vec![Check::fail("imap", advice(&t, &e.to_string()))],
     };
@@ -252,7 +255,10 @@ fn folders(config: &ImapConfig, probe: &crate::mailbox::imap::Probe) -> Check {
 }
 
 /// Connects, protects and logs in as the sender would, then says NOOP.
-pub async fn smtp(config: &SmtpConfig, password: Option<String>) -> Check {
+pub async fn smtp(
+    config: &SmtpConfig,
+    sender: Result<SmtpSender, crate::error::ConfigError>,
+) -> Check {
     let t = Target {
         section: "smtp",
         host: &config.host,
@@ -261,7 +267,7 @@ pub async fn smtp(config: &SmtpConfig, password: Option<String>) -> Check {
         username: config.username.as_deref(),
         secret: config.secret(),
     };
-    let sender = match SmtpSender::new(config, password) {
+    let sender = match sender {
         Ok(sender) => sender,
         Err(e) => return Check::fail("smtp", e.to_string()),
     };
