@@ -149,6 +149,14 @@ pub async fn run(args: &Args) -> Result<ExitCode> {
         );
     }
     println!(
+        "\nThe roster now:\n{}",
+        blankett::export::table(&desk.store.registrations()?)
+    );
+    println!(
+        "{} open review(s): `blankett review` resolves them, or the strategist answers the review notice by mail.",
+        desk.store.reviews("open")?.len()
+    );
+    println!(
         "\nThe answers (Swedish, as the senders receive them) are in {}",
         outbox.display()
     );
