@@ -11,8 +11,17 @@
 //! - [`parse`]: one message to one [`report::Report`].
 //! - [`export`]: the roster as a table, CSV, JSON, an .xlsx workbook and lists.
 //! - [`digest`]: the scheduled roster digest by mail, and when it is due.
+//! - [`decide`], [`roster`], [`compose`], [`authresults`], [`operations`]:
+//!   whom to answer, what a form does to the roster, the Swedish mail, who
+//!   sent it, and the rules for running unattended.
 //!
 //! Everything above is the pure core: no I/O, no clock, no environment.
+//!
+//! The edges, behind small traits: [`store`] (SQLite), [`mailbox`] (IMAP or
+//! a folder), [`sender`] (SMTP or a folder), [`daemon`] (the desk that
+//! sequences one message's effects, and the event loop), [`oauth2`],
+//! [`secrets`], [`doctor`], [`outgoing`] (an answer's bytes), and the OCR
+//! programs in [`attach`].
 
 pub mod attach;
 pub mod authresults;
