@@ -33,7 +33,7 @@ pub struct Line {
 
 static FORWARD_MARKER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:-{2,}\s*(?:vidarebefordrat meddelande|forwarded message|videresendt melding|weitergeleitete nachricht)\s*-*|begin forwarded message:?|inledning av vidarebefordrat meddelande:?|vidarebefordrat meddelande:?)$",
+        r"(?i)^(?:-{2,}\s*(?:vidarebefordrat meddelande|forwarded message|videresendt melding|weitergeleitete nachricht)\s*-*|begin forwarded message:?|(?:inledning|början) (?:av|på) (?:det )?vidarebefordra(?:t|de|d)? (?:meddelande|brev)t?:?|vidarebefordrat (?:meddelande|brev):?)$",
     )
     .expect("forward marker pattern")
 });
@@ -346,5 +346,27 @@ mod tests {
                 (Zone::UnderReply, "Organisation:.....")
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod forward_tests {
+    use super::*;
+
+    #[test]
+    fn forward_markers_of_common_clients() {
+        for marker in [
+            "---------- Vidarebefordrat meddelande ---------",
+            "---------- Forwarded message ---------",
+            "Begin forwarded message:",
+            "Vidarebefordrat brev:",
+            "Början på vidarebefordrat brev:",
+            "Inledning av vidarebefordrat meddelande:",
+        ] {
+            let text = format!("FYI\n\n{marker}\nFrån: A <a@b.se>\nDatum: 1 dec\nÄmne: X\n\nOrganisation: Mora kommun\n");
+            let l = lines(&text, false);
+            assert_eq!(l[0].zone, Zone::Forwarder, "{marker}");
+            assert_eq!(l.last().map(|l| l.zone), Some(Zone::Own), "{marker}");
+        }
     }
 }
