@@ -58,16 +58,11 @@ pub fn automated(mail: &Mail) -> Option<&'static str> {
     }
     if let Some(from) = &mail.from_address {
         let local = from.split('@').next().unwrap_or("");
-        if [
-            "mailer-daemon",
-            "postmaster",
-            "noreply",
-            "no-reply",
-            "donotreply",
-            "do-not-reply",
-        ]
-        .iter()
-        .any(|l| local.eq_ignore_ascii_case(l))
+        // Only the mail system's own senders: a copier's scan-to-email often
+        // comes from `noreply@` and is a person's form.
+        if ["mailer-daemon", "postmaster"]
+            .iter()
+            .any(|l| local.eq_ignore_ascii_case(l))
         {
             return Some("system sender");
         }
@@ -118,6 +113,11 @@ mod tests {
             (&[], "Frånvaro: tjänstledig", true),
             (&[], "Out of Office: Blankett", true),
             (&[], "SV: Blankett", false),
+            (
+                &[("x-mailer", "KONICA MINOLTA bizhub C300i")],
+                "Underskriven blankett",
+                false,
+            ),
             (&[], "Blankett från Ledighetsgruppen", false),
         ];
         for (headers, subject, want) in cases {
@@ -127,5 +127,14 @@ mod tests {
                 "{headers:?} {subject}"
             );
         }
+    }
+
+    #[test]
+    fn a_copier_sending_from_noreply_is_a_person_s_form() {
+        let mut m = mail(&[], "Skannat dokument");
+        m.from_address = Some("noreply@falun.se".into());
+        assert_eq!(automated(&m), None);
+        m.from_address = Some("MAILER-DAEMON@mx.falun.se".into());
+        assert!(automated(&m).is_some());
     }
 }
