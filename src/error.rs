@@ -28,6 +28,8 @@ pub enum ParseError {
     Empty,
     #[error("the input is not an e-mail message: no header lines were found")]
     NotAMessage,
+    #[error("the message's MIME structure is broken beyond reading: a person must look at it in a mail client")]
+    Malformed,
     #[error(
         "the message is {size} bytes, over the limit of {limit} bytes (limits.max_message_bytes)"
     )]

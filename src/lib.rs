@@ -36,6 +36,7 @@ pub mod doctor;
 pub mod error;
 pub mod export;
 pub mod form;
+pub mod guard;
 pub mod limits;
 pub mod mailbox;
 pub mod mime;

@@ -14,6 +14,14 @@ fn main() -> ExitCode {
         _ => "warn",
     };
     cli::logging::init(cli.log_format, level);
+    // A panic caught inside a guarded parser is reported as `unreadable`;
+    // only the others are worth a message.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !blankett::guard::is_guarded() {
+            default_hook(info);
+        }
+    }));
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -69,7 +69,10 @@ pub fn parse_mail(bytes: &[u8], ctx: &Context<'_>) -> Result<(Mail, Report), Par
             limit: ctx.limits.max_message_bytes,
         });
     }
-    let mail = mime::read(bytes, ctx.limits).ok_or(ParseError::NotAMessage)?;
+    // mail-parser can panic on a broken MIME structure (a debug assertion).
+    let mail = crate::guard::catch(|| mime::read(bytes, ctx.limits))
+        .ok_or(ParseError::Malformed)?
+        .ok_or(ParseError::NotAMessage)?;
     let report = report(&mail, ctx);
     Ok((mail, report))
 }

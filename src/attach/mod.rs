@@ -145,11 +145,9 @@ pub fn read_files(
         return vec![(att.name.clone(), read(att, limits, ocr))];
     }
     let unpacked =
-        std::panic::catch_unwind(|| tnef::read(&att.data, limits)).unwrap_or_else(|_| {
-            tnef::Unpacked {
-                files: Vec::new(),
-                problem: Some("the reader failed on this file".into()),
-            }
+        crate::guard::catch(|| tnef::read(&att.data, limits)).unwrap_or_else(|| tnef::Unpacked {
+            files: Vec::new(),
+            problem: Some("the reader failed on this file".into()),
         });
     let mut out: Vec<(String, Extracted)> = unpacked
         .files
@@ -209,10 +207,8 @@ pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extract
 /// Runs a reader so that a panic inside it (or inside a third-party parser it
 /// calls) becomes `Unreadable` instead of taking the process down.
 pub fn guarded(what: &str, reader: impl FnOnce() -> Extracted) -> Extracted {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(reader)) {
-        Ok(extracted) => extracted,
-        Err(_) => Extracted::Unreadable(format!("the {what} reader failed on this file")),
-    }
+    crate::guard::catch(reader)
+        .unwrap_or_else(|| Extracted::Unreadable(format!("the {what} reader failed on this file")))
 }
 
 /// The OCR that is installed on this machine, if any: Tesseract with Swedish
