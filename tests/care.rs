@@ -115,21 +115,6 @@ async fn raw_messages_are_dropped_after_the_retention_time() {
     );
 }
 
-fn blankett(config: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blankett"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 #[tokio::test]
 async fn status_backup_export_person_and_forget() {
     let f = Folders::new("care-cli");

@@ -6,26 +6,10 @@
 mod support;
 
 use blankett::daemon::run;
-use std::process::Command;
 use std::time::Duration;
 use support::*;
 
 const UNKNOWN_ORG: &[u8] = include_bytes!("fixtures/p18-unknown-organisation.eml");
-
-fn blankett(config: &std::path::Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_blankett"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
 
 #[tokio::test]
 async fn reviews_are_listed_shown_and_resolved() {

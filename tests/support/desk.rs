@@ -148,3 +148,19 @@ pub fn desk_sending(
 pub fn exists(dir: &Path, name: &str) -> bool {
     dir.join(name).exists()
 }
+
+/// Runs the binary with a configuration; returns success and all it printed.
+pub fn blankett(config: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blankett"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
