@@ -259,23 +259,6 @@ fn guess(name: &str) -> Option<Guess> {
     Some(Guess::Key(key))
 }
 
-/// The label written for each key in text made from field names; each is one
-/// that `text::labels` reads as exactly that key.
-fn label(key: Key) -> &'static str {
-    match key {
-        Key::Organisation => "Organisation",
-        Key::RepresentativeName => "Representant",
-        Key::RepresentativeEmail => "Representantens mejladress",
-        Key::SubstituteName => "Ersättare",
-        Key::SubstituteEmail => "Ersättarens mejladress",
-        Key::InternalChannels => "Interna kontaktvägar",
-        Key::ManagerName => "Namn på ansvarig chef",
-        Key::ManagerTitle => "Titel",
-        Key::ManagerContact => "Mejl/telefon",
-        Key::SignedDate => "Datum",
-    }
-}
-
 /// `Label: value` lines for the fields whose names say which key they hold.
 fn named_text(fields: &[Field]) -> String {
     let mut values: BTreeMap<Key, &str> = BTreeMap::new();
@@ -293,9 +276,13 @@ fn named_text(fields: &[Field]) -> String {
     let mut out = String::new();
     for (key, value) in values {
         if key == Key::InternalChannels {
-            out.push_str(&format!("{}:\n{value}\n", label(key)));
+            out.push_str(&format!("{}:\n{value}\n", key.reply_label()));
         } else {
-            out.push_str(&format!("{}: {}\n", label(key), value.replace('\n', " ")));
+            out.push_str(&format!(
+                "{}: {}\n",
+                key.reply_label(),
+                value.replace('\n', " ")
+            ));
         }
     }
     out

@@ -199,14 +199,10 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             let mail = mime::read(&raw, &self.setup.reader.limits).unwrap_or_default();
             let report =
                 Report::without_fields(Status::Unreadable, "body", Some("handling failed".into()));
-            let intake = Intake {
+            let intake = Intake::simple(
                 report,
-                outcome: Outcome::Held(crate::decide::ReviewReason::ProcessingFailed),
-                effects: Default::default(),
-                original: None,
-                changes: Vec::new(),
-                resolution: None,
-            };
+                Outcome::Held(crate::decide::ReviewReason::ProcessingFailed),
+            );
             (mail, intake, decide::failed_too_often(&self.setup.policy))
         } else {
             let (mail, report) = self.read(&raw).await?;
@@ -215,14 +211,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 .map(str::trim)
                 == Some(self.setup.marker.as_str())
             {
-                Intake {
-                    report,
-                    outcome: Outcome::Ignored("blankett's own mail: left alone"),
-                    effects: Default::default(),
-                    original: None,
-                    changes: Vec::new(),
-                    resolution: None,
-                }
+                Intake::simple(report, Outcome::Ignored("blankett's own mail: left alone"))
             } else {
                 intake::intake(&self.store, &self.setup, &mail, report, now)?
             };

@@ -47,7 +47,8 @@ pub(crate) static REJECT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Intake {
-    fn simple(report: Report, outcome: Outcome) -> Self {
+    /// An outcome with nothing to write to the roster.
+    pub(crate) fn simple(report: Report, outcome: Outcome) -> Self {
         Intake {
             report,
             outcome,
