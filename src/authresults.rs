@@ -5,6 +5,7 @@
 //! Microsoft 365's header without an id when configured to trust it. Pure.
 
 use crate::mime::Mail;
+use core::net::IpAddr;
 use serde::Deserialize;
 
 /// `[trust]` in the configuration.
@@ -19,6 +20,76 @@ pub struct TrustConfig {
     pub trust_microsoft: bool,
     /// Treat mail without trusted results as failing (hold it for review).
     pub require_authentication: bool,
+    /// Addresses or networks of the organisation's own mail servers: mail
+    /// that the receiving server took from one of them (by its own topmost
+    /// `Received` header) was sent by a logged-in user (`identity`).
+    pub internal_relays: Vec<Relay>,
+}
+
+/// One address range of `[trust] internal_relays`: an address or a CIDR
+/// network, e.g. `10.20.0.0/16` or `2001:db8::/32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relay {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl Relay {
+    /// Parses `ADDRESS` or `ADDRESS/PREFIX`.
+    pub fn parse(text: &str) -> Result<Relay, String> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let network: IpAddr = address.parse().map_err(|_| {
+            format!("[trust] internal_relays: \"{text}\" is not an IP address or network; write e.g. \"10.20.0.5\" or \"10.20.0.0/16\"")
+        })?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| {
+                format!("[trust] internal_relays: \"{text}\" has a prefix length that is not 0 to {max}")
+            })?,
+        };
+        Ok(Relay { network, prefix })
+    }
+
+    /// Whether the address lies in this range.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.network, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Relay {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Relay::parse(&text).map_err(serde::de::Error::custom)
+    }
 }
 
 /// What the trusted results say about the From domain.
@@ -60,7 +131,12 @@ pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
         return Verdict::Unknown;
     }
     if let Some(dmarc) = results.iter().find(|r| r.method == "dmarc") {
-        return if dmarc.result == "pass" {
+        // A result about another From than the one read here (two From
+        // headers, say) proves nothing about this one.
+        let about_this = dmarc
+            .property("header.from")
+            .is_none_or(|d| d.eq_ignore_ascii_case(&from));
+        return if dmarc.result == "pass" && about_this {
             Verdict::Pass
         } else {
             Verdict::Fail
@@ -168,8 +244,7 @@ mod tests {
     fn ours() -> TrustConfig {
         TrustConfig {
             authserv_ids: vec!["mx.lst.se".into()],
-            trust_microsoft: false,
-            require_authentication: false,
+            ..TrustConfig::default()
         }
     }
 

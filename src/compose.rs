@@ -152,6 +152,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("outage.txt", include_str!("../templates/outage.txt")),
     ("outage.html", include_str!("../templates/outage.html")),
+    (
+        "impersonation.subject",
+        include_str!("../templates/impersonation.subject"),
+    ),
+    (
+        "impersonation.txt",
+        include_str!("../templates/impersonation.txt"),
+    ),
+    (
+        "impersonation.html",
+        include_str!("../templates/impersonation.html"),
+    ),
 ];
 
 /// A template that does not compile or render.

@@ -3,6 +3,7 @@
 //! Pure: it takes the report, the message's headers and a few facts about
 //! earlier answers, and returns a `Decision`. It sends and stores nothing.
 
+use crate::identity;
 use crate::mime::Mail;
 use crate::report::{Method, Report};
 use crate::roster::{Notice, Role};
@@ -52,12 +53,15 @@ pub enum AnswerKind {
     ChangeNotice,
     /// To the strategist: her review answer was applied.
     ReviewDone,
-    /// To the strategist: someone else tried to resolve a review.
+    /// To the strategist: her own GODKÄNN or AVVISA did not answer the
+    /// review notice, so it was not used.
     Refused,
     /// To the sender: a pending submission still lacks something.
     Reminder,
     /// To the strategist and the admin: mail has failed for a while.
     Outage,
+    /// To the strategist, once a day at most: attempts to act as her were stopped.
+    Impersonation,
 }
 
 impl AnswerKind {
@@ -77,6 +81,7 @@ impl AnswerKind {
             AnswerKind::Refused => "refused",
             AnswerKind::Reminder => "reminder",
             AnswerKind::Outage => "outage",
+            AnswerKind::Impersonation => "impersonation",
         }
     }
 }
@@ -195,8 +200,11 @@ pub enum Outcome {
         confirm: Option<String>,
         notices: Vec<Notice>,
     },
-    /// Someone who may not resolve reviews tried to.
-    Refused,
+    /// An attempt to resolve a review was refused. `tell`: the strategist's
+    /// own authenticated mail that did not answer the notice, so she is told
+    /// at once how to answer; anyone else's attempts reach her in the daily
+    /// report of refused attempts.
+    Refused { tell: bool },
 }
 
 /// Decides whom to answer, from the outcome.
@@ -204,12 +212,16 @@ pub fn decide(mail: &Mail, outcome: &Outcome, policy: &Policy, facts: Facts) -> 
     let strategist = policy.strategist.first().cloned();
     let (sender_answer, review, note) = match outcome {
         Outcome::Ignored(note) => return Decision::leave(note),
-        Outcome::Refused => {
-            let mut d = Decision::leave(
-                "a review answer from an address that may not resolve reviews: refused",
-            );
-            d.answers
-                .extend(strategist.map(|s| Answer::new(AnswerKind::Refused, s)));
+        Outcome::Refused { tell } => {
+            let mut d = Decision::leave(if *tell {
+                "the strategist's review answer does not answer the notice: she is told how"
+            } else {
+                "an attempt to act as the strategist: refused and audited"
+            });
+            if *tell {
+                d.answers
+                    .extend(strategist.map(|s| Answer::new(AnswerKind::Refused, s)));
+            }
             return d;
         }
         Outcome::Resolved { confirm, notices } => {
@@ -253,8 +265,15 @@ pub fn decide(mail: &Mail, outcome: &Outcome, policy: &Policy, facts: Facts) -> 
         counts_for_sender: false,
         note,
     };
-    match reply_address(mail).as_deref() {
-        Some(to) if to == policy.own_address => {
+    // A receipt for a form held for review goes to From alone: the form may
+    // be forged, and its sender is the one to hear of it.
+    let to = if sender_answer == AnswerKind::Receipt {
+        identity::sender(mail)
+    } else {
+        identity::answer_address(mail)
+    };
+    match to.as_deref() {
+        Some(_) if identity::sender(mail).as_deref() == Some(policy.own_address.as_str()) => {
             decision.note = "from blankett's own address: not answered"
         }
         Some(_) if facts.answers_today >= policy.max_per_day => {
@@ -319,23 +338,6 @@ pub fn failed_too_often(policy: &Policy) -> Decision {
         counts_for_sender: false,
         note: "handling failed repeatedly: sent to review",
     }
-}
-
-/// Where an answer to this message goes: Reply-To, else From.
-pub fn reply_address(mail: &Mail) -> Option<String> {
-    let reply_to = mail.header("reply-to").and_then(first_address);
-    reply_to
-        .or_else(|| mail.from_address.clone())
-        .map(|a| a.to_lowercase())
-}
-
-fn first_address(value: &str) -> Option<String> {
-    let inner = match (value.find('<'), value.find('>')) {
-        (Some(s), Some(e)) if s < e => &value[s + 1..e],
-        _ => value.split(',').next().unwrap_or(value),
-    };
-    let inner = inner.trim();
-    (inner.contains('@') && !inner.contains(' ')).then(|| inner.to_string())
 }
 
 #[cfg(test)]
@@ -404,8 +406,9 @@ mod tests {
                 Destination::Review,
             ),
             (Outcome::Ignored("x"), vec![], Destination::Stay),
+            (Outcome::Refused { tell: false }, vec![], Destination::Stay),
             (
-                Outcome::Refused,
+                Outcome::Refused { tell: true },
                 vec![(AnswerKind::Refused, "strateg@lst.se")],
                 Destination::Stay,
             ),
@@ -455,10 +458,31 @@ mod tests {
             Facts::default(),
         );
         assert!(d.answers.is_empty());
-        let mut m = mail("a@falun.se");
-        m.headers
-            .push(("reply-to".into(), "Kansliet <Kansli@Falun.se>".into()));
-        assert_eq!(reply_address(&m).as_deref(), Some("kansli@falun.se"));
+        let with_reply_to = |reply_to: &str| {
+            let mut m = mail("a@falun.se");
+            m.headers.push(("reply-to".into(), reply_to.into()));
+            m
+        };
+        let to =
+            |m: &Mail, o: Outcome| kinds(&decide(m, &o, &p, Facts::default()))[0].1.to_string();
+        // Reply-To on the sender's own domain is honoured for answers about the form.
+        let m = with_reply_to("Kansliet <Kansli@Falun.se>");
+        assert_eq!(to(&m, Outcome::Pending), "kansli@falun.se");
+        // A receipt for a held form goes to From only.
+        assert_eq!(
+            to(&m, Outcome::Held(ReviewReason::ForeignDomain)),
+            "a@falun.se"
+        );
+        // A Reply-To elsewhere never redirects anything.
+        let m = with_reply_to("mallory@evil.example");
+        assert_eq!(
+            to(&m, Outcome::Registered { notices: vec![] }),
+            "a@falun.se"
+        );
+        assert_eq!(to(&m, Outcome::Pending), "a@falun.se");
+        // Not even our own address in Reply-To silences the answer to From.
+        let m = with_reply_to("strateg@lst.se");
+        assert_eq!(to(&m, Outcome::Pending), "a@falun.se");
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub mod error;
 pub mod export;
 pub mod form;
 pub mod guard;
+pub mod identity;
 pub mod limits;
 pub mod mailbox;
 pub mod mime;

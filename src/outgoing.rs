@@ -150,12 +150,22 @@ fn content_type(text: &str) -> Result<ContentType, BuildError> {
 }
 
 /// A new Message-ID in `domain`, unique from the random part.
+///
+/// The Message-ID carries 128 bits from the operating system's random
+/// source: a review notice's Message-ID is what an answer must name to
+/// resolve the review, so nobody may guess it from the IDs of the answers
+/// they received.
 pub fn new_message_id(domain: &str) -> String {
-    format!(
-        "<blankett.{:016x}{:08x}@{domain}>",
-        fastrand::u64(..),
-        fastrand::u32(..)
-    )
+    let mut token = [0u8; 16];
+    // The OS source does not fail on the systems blankett runs on; should
+    // it, the answer still gets an ID (and cannot resolve anything alone,
+    // since resolving also needs the strategist's authentication).
+    if getrandom::getrandom(&mut token).is_err() {
+        token[..8].copy_from_slice(&fastrand::u64(..).to_le_bytes());
+        token[8..].copy_from_slice(&fastrand::u64(..).to_le_bytes());
+    }
+    let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+    format!("<blankett.{hex}@{domain}>")
 }
 
 #[cfg(test)]

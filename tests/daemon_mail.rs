@@ -292,7 +292,12 @@ async fn a_new_substitute_replaces_the_old_one() {
 
 #[tokio::test]
 async fn only_the_strategist_resolves_a_review_by_mail() {
-    let w = World::new("review");
+    // The receiving server's Authentication-Results are trusted, as at an
+    // authority; tests/impersonation_mail.rs tries the forgeries.
+    let w = World::with(
+        "review",
+        "\n[trust]\nauthserv_ids = [\"mx.lansstyrelsen.test\"]\n",
+    );
     let yvonne = w.address("yvonne", "tryggahem.test");
     w.once();
     let id = send_and_pass(&w, UNKNOWN_ORG, &yvonne, "unknown").await;
@@ -309,7 +314,10 @@ async fn only_the_strategist_resolves_a_review_by_mail() {
         "a stranger's GODKÄNN changes nothing"
     );
 
-    let accept = reply_to(&notice, "GODKÄNN\r\n\r\n/Maria");
+    let accept = format!(
+        "Authentication-Results: mx.lansstyrelsen.test; dmarc=pass header.from=lansstyrelsen.test\r\n{}",
+        reply_to(&notice, "GODKÄNN\r\n\r\n/Maria")
+    );
     send_and_pass(&w, &accept, &w.bot, "accept").await;
     let listed = roster(&w);
     assert_eq!(listed.len(), 1, "{listed:#?}");

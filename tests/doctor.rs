@@ -63,7 +63,8 @@ impl Setup {
              password_file = \"password\"\nca_file = \"{ca}\"\ntls_name = \"{name}\"\n\
              from = \"Länsgruppen MVK <{bot}>\"\n\n\
              [strategist]\naddress = \"{bot}\"\n\n[database]\npath = \"blankett.sqlite\"\n\n\
-             [form]\norganisations = \"organisations.toml\"\n\n[answers]\ntemplates = \"templates\"\n",
+             [form]\norganisations = \"organisations.toml\"\n\n[answers]\ntemplates = \"templates\"\n\n\
+             [trust]\ninternal_relays = [\"127.0.0.1\"]\n",
             imaps = var("MAIL_IMAPS_PORT"),
             smtps = var("MAIL_SMTPS_PORT"),
             ca = var("MAIL_CA_CERT"),
@@ -131,6 +132,7 @@ async fn a_working_setup_passes_and_no_mail_is_touched() {
         "imap ca_file",
         "smtp ca_file",
         "organisations",
+        "strategist authentication",
         "templates",
         "database",
         "imap",
@@ -155,6 +157,26 @@ async fn a_working_setup_passes_and_no_mail_is_touched() {
         again.contains("Blankett/Behandlade is created on first use"),
         "doctor created a folder:\n{again}"
     );
+}
+
+#[test]
+fn doctor_warns_when_the_strategists_mail_cannot_be_recognised() {
+    use blankett::authresults::TrustConfig;
+    use blankett::doctor::local::authentication;
+    use blankett::doctor::Verdict;
+    let none = authentication(&TrustConfig::default());
+    assert_eq!(none.verdict, Verdict::Warn);
+    assert!(
+        none.advice.contains("[trust] authserv_ids"),
+        "{}",
+        none.advice
+    );
+    let set = authentication(&TrustConfig {
+        authserv_ids: vec!["mx.lst.se".into()],
+        ..TrustConfig::default()
+    });
+    assert_eq!(set.verdict, Verdict::Ok);
+    assert!(set.advice.contains("mx.lst.se"), "{}", set.advice);
 }
 
 /// A port on loopback where nothing listens.

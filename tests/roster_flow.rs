@@ -38,6 +38,13 @@ fn message_id(mail: &str) -> String {
 
 /// A plain reply from `from` to one of blankett's answers.
 fn reply(from: &str, to_answer: Option<&str>, subject: &str, body: &str, n: u32) -> String {
+    // The strategist's mail is authenticated by the receiving server.
+    let auth = if from == STRATEGIST {
+        "Authentication-Results: mx.lansstyrelsen.test; dkim=pass header.d=lansstyrelsen.test; \
+         dmarc=pass header.from=lansstyrelsen.test\r\n"
+    } else {
+        ""
+    };
     let threading = to_answer
         .map(|a| {
             format!(
@@ -48,7 +55,7 @@ fn reply(from: &str, to_answer: Option<&str>, subject: &str, body: &str, n: u32)
         })
         .unwrap_or_default();
     format!(
-        "From: {from}\r\nTo: {STRATEGIST}\r\nSubject: {subject}\r\nMessage-ID: <reply-{n}@test>\r\n{threading}\
+        "{auth}From: {from}\r\nTo: {STRATEGIST}\r\nSubject: {subject}\r\nMessage-ID: <reply-{n}@test>\r\n{threading}\
          Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
     )
 }

@@ -215,7 +215,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             } else {
                 intake::intake(&self.store, &self.setup, &mail, report, now)?
             };
-            let sender = decide::reply_address(&mail).unwrap_or_default();
+            let sender = crate::identity::sender(&mail).unwrap_or_default();
             let facts = Facts {
                 answers_today: self
                     .store
@@ -240,7 +240,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         let handled = Handled {
             place: place.clone(),
             message_id: mail.message_id.clone(),
-            sender: decide::reply_address(&mail),
+            sender: crate::identity::sender(&mail),
             status: report.status.as_str().to_string(),
             note: decision.note.to_string(),
             destination: destination.to_string(),

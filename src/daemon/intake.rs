@@ -4,10 +4,12 @@
 //! and resolves reviews the strategist answers by mail. Reads the store;
 //! everything it would change comes back as `Effects` for the desk's commit.
 
+use super::alarm;
 use super::desk::Setup;
 use super::DeskError;
 use crate::decide::{self, Outcome, ReviewReason};
 use crate::form::Key;
+use crate::identity::{self, Claim, Standing};
 use crate::mime::Mail;
 use crate::organisations::normalise;
 use crate::parse::follow_up_values;
@@ -15,6 +17,7 @@ use crate::report::{InvalidField, Report, Status};
 use crate::roster::{self, Fields, Hold, Plan, Trust};
 use crate::store::roster::{
     Effects, Problems, RegistrationWrite, ReviewResolution, Submission, SubmissionWrite,
+    IMPERSONATION,
 };
 use crate::store::Store;
 use crate::values;
@@ -74,23 +77,24 @@ pub fn intake(
             Outcome::Ignored("automated mail: never answered"),
         ));
     }
-    let sender = decide::reply_address(mail);
-    let trusted = sender
-        .as_ref()
-        .is_some_and(|s| setup.policy.strategist.contains(s));
-    let follow_up = follow_up_values(mail, &setup.reader.limits);
+    let standing = identity::standing(mail, &setup.policy.strategist, &setup.trust);
+    let trusted = standing.is_strategist();
+    let sender = identity::sender(mail);
+    let actor = sender.clone().unwrap_or_default();
     let own_text = own_text(mail);
-    let linked = link(
-        store,
-        mail,
-        sender.as_deref(),
-        !follow_up.values.is_empty(),
-        now,
-    )?;
-    if let Some(sub) = linked {
-        if let Some(review) = store.open_review(sub.id)? {
-            let command = ACCEPT.is_match(&own_text) || REJECT.is_match(&own_text);
-            if trusted {
+    let command = ACCEPT.is_match(&own_text) || REJECT.is_match(&own_text);
+    let ids: Vec<String> = mail
+        .in_reply_to
+        .iter()
+        .chain(&mail.references)
+        .cloned()
+        .collect();
+    // An answer to a review notice: only the strategist's authenticated
+    // answer resolves it; anyone else's changes nothing.
+    if let Some((review, sub)) = store.review_by_notice(&ids)? {
+        if review.state == "open" {
+            if identity::may_resolve(standing, true) {
+                let follow_up = follow_up_values(mail, &setup.reader.limits);
                 return resolve(
                     store,
                     setup,
@@ -101,17 +105,41 @@ pub fn intake(
                     sender.as_deref(),
                 );
             }
+            return Ok(refused(
+                report,
+                standing,
+                &actor,
+                "review_answer",
+                format!(
+                    "an answer to the notice of review {} that is not authenticated as the strategist",
+                    review.id
+                ),
+            ));
+        }
+    }
+    let follow_up = follow_up_values(mail, &setup.reader.limits);
+    let linked = link(
+        store,
+        mail,
+        sender.as_deref(),
+        !follow_up.values.is_empty(),
+        now,
+    )?;
+    if let Some(sub) = linked {
+        if let Some(review) = store.open_review(sub.id)? {
+            // GODKÄNN or AVVISA by reference code or by answering a receipt:
+            // a review is resolved only in answer to its own notice.
             if command {
-                let mut intake = Intake::simple(report, Outcome::Refused);
-                intake.effects.audit.push((
-                    sender.unwrap_or_default(),
-                    "review refused".into(),
+                return Ok(refused(
+                    report,
+                    standing,
+                    &actor,
+                    "review_command",
                     format!(
-                        "review {} may only be resolved by the strategist",
+                        "GODKÄNN or AVVISA for review {} that does not answer its notice",
                         review.id
                     ),
                 ));
-                return Ok(intake);
             }
         } else if sub.state == "pending" && report.status != Status::Unreadable {
             let fields = if report.status == Status::Complete {
@@ -119,8 +147,8 @@ pub fn intake(
             } else {
                 follow_up.values.clone()
             };
-            let unauthenticated = !trusted && unauthenticated(mail, setup);
-            return merge_into(
+            let unauthenticated = !trusted && unauthenticated(mail, setup, standing);
+            let mut intake = merge_into(
                 store,
                 setup,
                 &sub,
@@ -128,9 +156,28 @@ pub fn intake(
                 &report,
                 sender.as_deref(),
                 (trusted, unauthenticated),
-            );
+            )?;
+            audit_claim(&mut intake, standing, &actor);
+            return Ok(intake);
         }
     }
+    let mut intake = fresh(store, setup, mail, report, standing, sender.as_deref())?;
+    if intake.report.status != Status::NotAForm {
+        audit_claim(&mut intake, standing, &actor);
+    }
+    Ok(intake)
+}
+
+/// A message that continues nothing: a new form, or not a form at all.
+fn fresh(
+    store: &Store,
+    setup: &Setup,
+    mail: &Mail,
+    report: Report,
+    standing: Standing,
+    sender: Option<&str>,
+) -> Result<Intake, DeskError> {
+    let trusted = standing.is_strategist();
     match report.status {
         Status::Automated | Status::NotAForm => Ok(Intake::simple(
             report,
@@ -145,17 +192,61 @@ pub fn intake(
         Status::Complete if decide::low_confidence(&report, &setup.policy) => {
             Ok(held(report, ReviewReason::LowOcrConfidence, None))
         }
-        Status::Complete if !trusted && unauthenticated(mail, setup) => {
+        Status::Complete if !trusted && unauthenticated(mail, setup, standing) => {
             Ok(held(report, ReviewReason::Unauthenticated, None))
         }
-        Status::Complete => register(
-            store,
-            setup,
-            report,
-            sender.as_deref(),
-            trust(trusted),
-            None,
-        ),
+        Status::Complete => register(store, setup, report, sender, trust(trusted), None),
+    }
+}
+
+/// An attempt to use the strategist's privileges, refused: nothing changes,
+/// the attempt is audited. The strategist's own authenticated mail is told
+/// at once how to answer; anyone else's goes into the daily report of
+/// refused attempts (`daemon::alarm`), so a forger cannot flood her.
+fn refused(report: Report, standing: Standing, actor: &str, attempt: &str, note: String) -> Intake {
+    let strategist = standing.is_strategist();
+    let mut intake = Intake::simple(report, Outcome::Refused { tell: strategist });
+    let action = if strategist {
+        "review answer not linked".to_string()
+    } else {
+        IMPERSONATION.to_string()
+    };
+    let note = format!("{note}{}", claim_note(standing));
+    intake.effects.audit.push((
+        actor.to_string(),
+        action,
+        alarm::detail(attempt, claim_code(standing), &note),
+    ));
+    intake
+}
+
+/// A form that names the strategist without proof is audited as an attempt
+/// to act as her (it is handled as anyone's form).
+fn audit_claim(intake: &mut Intake, standing: Standing, actor: &str) {
+    if let Standing::Claims(claim) = standing {
+        intake.effects.audit.push((
+            actor.to_string(),
+            IMPERSONATION.to_string(),
+            alarm::detail(
+                "form",
+                claim.code(),
+                &format!("a form with {}", claim.describe()),
+            ),
+        ));
+    }
+}
+
+fn claim_code(standing: Standing) -> &'static str {
+    match standing {
+        Standing::Claims(claim) => claim.code(),
+        _ => "none",
+    }
+}
+
+fn claim_note(standing: Standing) -> String {
+    match standing {
+        Standing::Claims(claim) => format!(" ({})", claim.describe()),
+        _ => String::new(),
     }
 }
 
@@ -435,8 +526,12 @@ pub(crate) fn resolve(
 }
 
 /// The receiving server says the From domain is not who it claims to be
-/// (or, when authentication is required, says nothing).
-fn unauthenticated(mail: &Mail, setup: &Setup) -> bool {
+/// (or, when authentication is required, says nothing); or the mail comes
+/// from the strategist's address without proof that it is hers.
+fn unauthenticated(mail: &Mail, setup: &Setup, standing: Standing) -> bool {
+    if standing == Standing::Claims(Claim::From) {
+        return true;
+    }
     match crate::authresults::verdict(mail, &setup.trust) {
         crate::authresults::Verdict::Pass => false,
         crate::authresults::Verdict::Fail => true,

@@ -1,8 +1,10 @@
 //! The daemon: the desk that handles messages (`desk`), what reading needs
 //! (`reader`), reminders for pending forms (`remind`), the scheduled digest
-//! (`digest`), and the loop that reacts to events (`run`). This is the edge where the clock, the network
+//! (`digest`), the daily report of refused attempts to act as the
+//! strategist (`alarm`), and the loop that reacts to events (`run`). This is the edge where the clock, the network
 //! and the database meet the pure core.
 
+pub mod alarm;
 pub mod care;
 pub mod desk;
 pub mod digest;

@@ -121,6 +121,7 @@ pub async fn once<M: Mailbox, S: Sender, C: Clock>(
     // Reminders, outage notices and queued answers go out even when the
     // mailbox could not be read.
     let reminded = desk.remind()?;
+    desk.report_impersonations()?;
     let digest = desk.digest_if_due()?;
     desk.care()?;
     let sent = desk.drain().await?;
@@ -192,6 +193,9 @@ pub async fn run<M: Mailbox, S: Sender, C: Clock>(
             Ok(0) => {}
             Ok(reminded) => info!(reminded, "reminders queued"),
             Err(e) => warn!(error = %e, "queueing reminders failed: will retry"),
+        }
+        if let Err(e) = desk.report_impersonations() {
+            warn!(error = %e, "queueing the report of refused attempts failed: will retry");
         }
         // The digest depends on the database and the clock only, like reminders.
         if let Err(e) = desk.digest_if_due() {

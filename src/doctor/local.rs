@@ -158,6 +158,43 @@ pub fn ca_file(section: &str, path: Option<&Path>, checks: &mut Vec<Check>) -> b
     usable
 }
 
+/// How blankett can tell the strategist's own mail from a forgery
+/// (`identity`): without any source, her privileges (forms registered on her
+/// word, reviews resolved by mail) cannot work, and her mail is handled as
+/// anyone's.
+pub fn authentication(trust: &crate::authresults::TrustConfig) -> Check {
+    let name = "strategist authentication";
+    let mut sources = Vec::new();
+    if !trust.authserv_ids.is_empty() {
+        sources.push(format!(
+            "Authentication-Results from {}",
+            trust.authserv_ids.join(", ")
+        ));
+    }
+    if trust.trust_microsoft {
+        sources.push("Microsoft 365 / Exchange headers".to_string());
+    }
+    if !trust.internal_relays.is_empty() {
+        let relays: Vec<String> = trust
+            .internal_relays
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        sources.push(format!("internal relays {}", relays.join(", ")));
+    }
+    if sources.is_empty() {
+        Check::warn(
+            name,
+            "no way to recognise the strategist's own mail is configured, so her GODKÄNN and AVVISA \
+             by mail are refused and her forms go to review like anyone's: set [trust] authserv_ids \
+             (the receiving server's Authentication-Results), trust_microsoft (Microsoft 365 or \
+             Exchange) or internal_relays (README, \"Recognising the strategist's mail\")",
+        )
+    } else {
+        Check::ok(name, sources.join("; "))
+    }
+}
+
 /// The organisation list: the built-in one, or the configured file parsed.
 pub fn organisations(path: Option<&Path>) -> Check {
     let name = "organisations";

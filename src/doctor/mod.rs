@@ -109,6 +109,7 @@ pub async fn run(path: &Path) -> Vec<Check> {
         .as_ref()
         .is_some_and(|smtp| local::ca_file("smtp", smtp.ca_file.as_deref(), &mut checks));
     checks.push(local::organisations(config.form.organisations.as_deref()));
+    checks.push(local::authentication(&config.trust));
     checks.push(local::templates(config.answers.templates.as_deref()));
     checks.push(local::database(&config.database.path));
     checks.extend(local::ocr());

@@ -273,6 +273,10 @@ impl Store {
             "DELETE FROM answer_counts WHERE lower(recipient) = ?1",
             [&needle],
         )?;
+        changed += tx.execute(
+            "UPDATE audit SET actor = '(borttagen)' WHERE lower(actor) = ?1",
+            [&needle],
+        )?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'cli', 'forget', ?2)",
             params![now, format!("a person's data was removed ({changed} rows)")],

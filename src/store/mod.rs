@@ -186,7 +186,12 @@ impl Store {
         let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        Migrations::new(vec![M::up(SCHEMA_1), M::up(roster::SCHEMA_2)]).to_latest(&mut conn)?;
+        Migrations::new(vec![
+            M::up(SCHEMA_1),
+            M::up(roster::SCHEMA_2),
+            M::up(roster::SCHEMA_3),
+        ])
+        .to_latest(&mut conn)?;
         conn.execute(
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('created_at', ?1)",
             [now],

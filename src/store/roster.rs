@@ -73,6 +73,22 @@ CREATE TABLE audit (
 ALTER TABLE outbox ADD COLUMN submission INTEGER;
 "#;
 
+/// The review each review notice asks about: a review is resolved by mail
+/// only in answer to its own notice. Notices queued before this column
+/// existed belong to their submission's open review.
+pub(super) const SCHEMA_3: &str = r#"
+ALTER TABLE outbox ADD COLUMN review INTEGER REFERENCES reviews (id);
+UPDATE outbox SET review = (
+    SELECT id FROM reviews WHERE reviews.submission = outbox.submission AND reviews.state = 'open'
+    ORDER BY id DESC LIMIT 1)
+WHERE kind = 'review_notice' AND submission IS NOT NULL;
+CREATE INDEX outbox_message_id ON outbox (message_id);
+CREATE INDEX audit_action ON audit (action, at);
+"#;
+
+/// The audit action of a refused attempt to use the strategist's privileges.
+pub const IMPERSONATION: &str = "impersonation refused";
+
 /// A submission as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Submission {
@@ -304,6 +320,13 @@ pub(super) fn apply(
             "INSERT INTO reviews (submission, reason, state, created_at) VALUES (?1, ?2, 'open', ?3)",
             params![sub, reason, now],
         )?;
+        let review = tx.last_insert_rowid();
+        if let Some(message) = message {
+            tx.execute(
+                "UPDATE outbox SET review = ?1 WHERE message = ?2 AND kind = 'review_notice'",
+                params![review, message],
+            )?;
+        }
     }
     if let Some(r) = &effects.resolve_review {
         tx.execute(
@@ -365,6 +388,99 @@ impl Store {
             }
         }
         Ok(None)
+    }
+
+    /// The review whose notice one of these Message-IDs names, with its
+    /// submission: only a notice's own Message-ID (128 random bits) finds
+    /// it, never a receipt's or a reference code.
+    pub fn review_by_notice(
+        &self,
+        message_ids: &[String],
+    ) -> Result<Option<(Review, Submission)>, StoreError> {
+        for id in message_ids {
+            let bare = id.trim().trim_start_matches('<').trim_end_matches('>');
+            let review: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT review FROM outbox WHERE (message_id = ?1 OR message_id = ?2)
+                         AND kind = 'review_notice' AND review IS NOT NULL",
+                    params![bare, format!("<{bare}>")],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(review) = review else { continue };
+            let Some(review) = self.review(review)? else {
+                continue;
+            };
+            if let Some(sub) = self.submission(review.submission)? {
+                return Ok(Some((review, sub)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Refused attempts to act as the strategist since a time (RFC 3339),
+    /// oldest first: (when, who, what).
+    pub fn impersonations_since(
+        &self,
+        since: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, actor, detail FROM audit WHERE action = ?1 AND at > ?2 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map(params![IMPERSONATION, since], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// When the strategist was last told of refused attempts (RFC 3339).
+    pub fn impersonation_told_at(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'impersonation_told_at'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Queues the notice of refused attempts and records when it was
+    /// queued, in one transaction, only if nobody else did since `seen`
+    /// (the value `impersonation_told_at` had): a crash or a second
+    /// process never sends it twice.
+    pub fn queue_impersonation_notice(
+        &mut self,
+        answers: &[super::Queued],
+        seen: Option<&str>,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        let tx = self.conn.transaction()?;
+        let current: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'impersonation_told_at'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if current.as_deref() != seen {
+            return Ok(false);
+        }
+        for a in answers {
+            tx.execute(
+                "INSERT INTO outbox (message, kind, recipient, message_id, bytes, next_attempt_at, created_at)
+                 VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?5)",
+                params![a.kind, a.recipient, a.message_id, a.bytes, now],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('impersonation_told_at', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = ?1",
+            [now],
+        )?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// The submission with this reference code.

@@ -134,6 +134,11 @@ pub struct World {
 
 impl World {
     pub fn new(name: &str) -> Self {
+        Self::with(name, "")
+    }
+
+    /// A world whose configuration ends with `extra` (TOML sections).
+    pub fn with(name: &str, extra: &str) -> Self {
         let tag = format!("{name}-{}", std::process::id());
         let dir = std::env::temp_dir().join(format!("blankett-e2e-{tag}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -144,7 +149,7 @@ impl World {
              password_env = \"BLANKETT_TEST_PASSWORD\"\nca_file = \"{ca}\"\ntls_name = \"{name}\"\n\n\
              [smtp]\nhost = \"127.0.0.1\"\nport = {smtp}\nsecurity = \"starttls\"\nca_file = \"{ca}\"\n\
              tls_name = \"{name}\"\nfrom = \"Länsgruppen MVK <{bot}>\"\n\n\
-             [strategist]\naddress = \"{bot}\"\n\n[database]\npath = \"blankett.sqlite\"\n",
+             [strategist]\naddress = \"{bot}\"\n\n[database]\npath = \"blankett.sqlite\"\n{extra}",
             imaps = var("MAIL_IMAPS_PORT"),
             smtp = var("MAIL_SMTP_PORT"),
             ca = var("MAIL_CA_CERT"),
@@ -193,6 +198,17 @@ pub fn config_for(user: &str) -> Config {
         var("MAIL_SMTP_PORT")
     );
     Config::parse(&text, Path::new("/")).expect("config")
+}
+
+/// Sends a message exactly as written, with `envelope_from` as the SMTP
+/// sender: what a forger's own mail server would do.
+pub async fn send_raw(bytes: &[u8], envelope_from: &str, to: &str) {
+    let smtp = config_for(to).smtp.expect("smtp");
+    let mut sender = SmtpSender::new(&smtp, None).expect("sender");
+    sender
+        .send(envelope_from, to, bytes)
+        .await
+        .expect("delivered");
 }
 
 /// Sends a corpus message as `from`, to `to`, with a fresh Message-ID.
