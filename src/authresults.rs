@@ -109,7 +109,10 @@ pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
         return Verdict::Unknown;
     };
     let mut results = Vec::new();
-    // Headers come top first; the topmost run of trusted ones counts.
+    let mut in_run = false;
+    // Headers come top first; the topmost run of trusted ones counts. A
+    // header above it was written after the trusted server (a later hop);
+    // a sender's own headers can only stand below it.
     for value in mail.header_all("authentication-results") {
         let (id, methods) = split_id(value);
         let trusted = match &id {
@@ -120,27 +123,28 @@ pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
             None => trust.trust_microsoft,
         };
         if !trusted {
-            if results.is_empty() {
-                continue;
+            if in_run {
+                break;
             }
-            break;
+            continue;
         }
+        in_run = true;
         results.extend(methods);
     }
     if results.is_empty() {
         return Verdict::Unknown;
     }
-    if let Some(dmarc) = results.iter().find(|r| r.method == "dmarc") {
-        // A result about another From than the one read here (two From
-        // headers, say) proves nothing about this one.
-        let about_this = dmarc
-            .property("header.from")
-            .is_none_or(|d| d.eq_ignore_ascii_case(&from));
-        return if dmarc.result == "pass" && about_this {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        };
+    let dmarc: Vec<&MethodResult> = results.iter().filter(|r| r.method == "dmarc").collect();
+    if !dmarc.is_empty() {
+        // Every DMARC result must pass, and be about the From read here (a
+        // result about another From, with two From headers, say, or with
+        // none named, proves nothing about this one).
+        let pass = dmarc.iter().all(|r| {
+            r.result == "pass"
+                && r.property("header.from")
+                    .is_some_and(|d| d.eq_ignore_ascii_case(&from))
+        });
+        return if pass { Verdict::Pass } else { Verdict::Fail };
     }
     let aligned_dkim = results.iter().any(|r| {
         r.method == "dkim"
@@ -179,8 +183,8 @@ impl MethodResult {
 
 /// Splits a header into its authserv-id (if it has one) and its results.
 fn split_id(value: &str) -> (Option<String>, Vec<MethodResult>) {
-    let cleaned = strip_comments(value);
-    let mut parts = cleaned.split(';').map(str::trim).filter(|p| !p.is_empty());
+    let segments = segments(value);
+    let mut parts = segments.iter().map(|s| s.trim()).filter(|p| !p.is_empty());
     let first = parts.next().unwrap_or("");
     let first_word = first.split_whitespace().next().unwrap_or("");
     let (id, rest): (Option<String>, Vec<&str>) = if first_word.contains('=') {
@@ -207,23 +211,39 @@ fn method(part: &str) -> Option<MethodResult> {
     })
 }
 
-/// Removes RFC 5322 comments (`(sender IP is ...)`), nested or not.
-fn strip_comments(value: &str) -> String {
+/// Splits a header value at the `;` between results, with RFC 5322
+/// comments (`(sender IP is ...)`, nested or not) removed. Quoted strings
+/// are kept whole: a `;` or `(` inside one (an envelope sender such as
+/// `"a;b(c"@example.org`) neither ends a result nor opens a comment.
+fn segments(value: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
     let mut depth = 0u32;
-    value
-        .chars()
-        .filter(|c| match c {
-            '(' => {
-                depth += 1;
-                false
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in value.chars() {
+        let current = out.last_mut().expect("never empty");
+        if escaped {
+            escaped = false;
+            if depth == 0 {
+                current.push(c);
             }
-            ')' => {
-                depth = depth.saturating_sub(1);
-                false
+            continue;
+        }
+        match c {
+            '\\' if quoted || depth > 0 => escaped = true,
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                current.push(c);
             }
-            _ => depth == 0,
-        })
-        .collect()
+            _ if quoted => current.push(c),
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            ';' => out.push(String::new()),
+            _ => current.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -291,6 +311,53 @@ mod tests {
             Verdict::Pass,
             "a foreign header above is skipped"
         );
+    }
+
+    #[test]
+    fn a_forged_header_cannot_join_or_outlast_the_servers_run() {
+        // The server's own header holds no DMARC result (a milter was down);
+        // the sender's forged pass right below it with the same id counts
+        // only together with it, and any DMARC result must name this From.
+        let forged = mail(
+            "strateg@lst.se",
+            &[
+                "mx.lst.se; spf=pass smtp.mailfrom=lst.se",
+                "mx.lst.se; dmarc=pass",
+            ],
+        );
+        assert_eq!(
+            verdict(&forged, &ours()),
+            Verdict::Fail,
+            "dmarc without header.from"
+        );
+        // A trusted header with nothing in it, then a foreign one, then a
+        // forged one: the run ended at the foreign one.
+        let m = mail(
+            "anna@falun.se",
+            &[
+                "mx.lst.se; none",
+                "relay.example; none",
+                "mx.lst.se; dmarc=pass header.from=falun.se",
+            ],
+        );
+        assert_eq!(verdict(&m, &ours()), Verdict::Unknown);
+        // A fail anywhere in the run wins over a pass.
+        let m = mail(
+            "anna@falun.se",
+            &["mx.lst.se; dmarc=pass header.from=falun.se; dmarc=fail header.from=falun.se"],
+        );
+        assert_eq!(verdict(&m, &ours()), Verdict::Fail);
+        // Quoted strings do not hide the server's fail or forge a result.
+        let m = mail(
+            "anna@falun.se",
+            &["mx.lst.se; spf=pass smtp.mailfrom=\"x(y\"@evil.example; dmarc=fail header.from=falun.se"],
+        );
+        assert_eq!(verdict(&m, &ours()), Verdict::Fail);
+        let m = mail(
+            "anna@falun.se",
+            &["mx.lst.se; spf=fail smtp.mailfrom=\"a;dmarc=pass header.from=falun.se\"@evil.example"],
+        );
+        assert_eq!(verdict(&m, &ours()), Verdict::Fail);
     }
 
     #[test]

@@ -305,7 +305,11 @@ pub fn decide(mail: &Mail, outcome: &Outcome, policy: &Policy, facts: Facts) -> 
             );
         }
     }
-    if let (Some(_), Some(s)) = (review, strategist) {
+    // A sender past the day's limit cannot flood the strategist with review
+    // notices either: the review is open all the same, and the digest and
+    // `blankett review list` show it.
+    let flooding = facts.answers_today >= policy.max_per_day;
+    if let (Some(_), Some(s), false) = (review, strategist, flooding) {
         decision
             .answers
             .push(Answer::new(AnswerKind::ReviewNotice, s));
@@ -446,6 +450,18 @@ mod tests {
         );
         assert!(kinds(&at(6)).is_empty());
         assert_eq!(at(6).destination, Destination::Processed);
+        // Held forms past the limit open reviews without a notice each.
+        let held = Outcome::Held(ReviewReason::Unauthenticated);
+        let at = |n| decide(&mail("a@falun.se"), &held, &p, Facts { answers_today: n });
+        assert_eq!(
+            kinds(&at(4)),
+            vec![
+                (AnswerKind::Receipt, "a@falun.se"),
+                (AnswerKind::ReviewNotice, "strateg@lst.se")
+            ]
+        );
+        assert!(kinds(&at(6)).is_empty());
+        assert_eq!(at(6).destination, Destination::Review);
     }
 
     #[test]

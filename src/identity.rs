@@ -232,7 +232,13 @@ fn exchange_internal(mail: &Mail) -> bool {
 pub fn received_from(mail: &Mail) -> Option<IpAddr> {
     for value in mail.header_all("received") {
         let value: String = value.split_whitespace().collect::<Vec<_>>().join(" ");
-        let lower = value.to_ascii_lowercase();
+        // The client chooses the HELO name before the server's first comment
+        // (`from x with lmtp (unknown [203.0.113.9]) by ...`); only what
+        // follows that comment is the server's own words.
+        let server_part = value
+            .find(')')
+            .map_or(value.as_str(), |end| &value[end + 1..]);
+        let lower = server_part.to_ascii_lowercase();
         let protocol = lower
             .split(" with ")
             .nth(1)

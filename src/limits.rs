@@ -25,6 +25,10 @@ pub struct Limits {
     pub ocr_seconds: u64,
     /// Pages of a scanned PDF that are read with OCR.
     pub ocr_pages: u32,
+    /// Pixels (width × height) of an image that is read with OCR; a larger
+    /// one (a decompression bomb, or a scan at an absurd resolution) is
+    /// unreadable without being decoded.
+    pub max_image_pixels: u64,
 }
 
 impl Default for Limits {
@@ -39,6 +43,7 @@ impl Default for Limits {
             max_lines: 20_000,
             ocr_seconds: 30,
             ocr_pages: 3,
+            max_image_pixels: 50_000_000,
         }
     }
 }

@@ -51,10 +51,16 @@ pub struct Attachment {
     /// Lower-case `type/subtype`.
     pub content_type: String,
     pub data: Vec<u8>,
-    /// Shown inside the body (a signature logo), not attached as a file.
+    /// Shown inside the body (a signature logo, a phone's photo), not
+    /// attached as a file.
     pub inline: bool,
+    /// An HTML body of the message shows it by `cid:` (a logo in a
+    /// signature, or a photo placed in the text).
+    pub referenced: bool,
     /// The declared size was over `limits.max_attachment_bytes`; `data` is empty.
     pub too_large: bool,
+    /// The part's Content-ID without angle brackets, lower case.
+    pub content_id: Option<String>,
 }
 
 impl Mail {
@@ -119,7 +125,27 @@ fn convert(message: &Message<'_>, limits: &Limits, depth: usize) -> Mail {
         }
         add_part(&mut mail, part, index == 0, limits, depth);
     }
+    mark_referenced(&mut mail);
     mail
+}
+
+/// Marks the attachments an HTML body shows by `cid:`.
+fn mark_referenced(mail: &mut Mail) {
+    let html: Vec<String> = mail
+        .bodies
+        .iter()
+        .filter(|b| b.kind == BodyKind::Html)
+        .map(|b| b.text.to_ascii_lowercase())
+        .collect();
+    if html.is_empty() {
+        return;
+    }
+    for att in &mut mail.attachments {
+        if let Some(id) = &att.content_id {
+            let needle = format!("cid:{id}");
+            att.referenced = html.iter().any(|h| h.contains(&needle));
+        }
+    }
 }
 
 fn add_part(mail: &mut Mail, part: &MessagePart<'_>, is_root: bool, limits: &Limits, depth: usize) {
@@ -177,12 +203,17 @@ fn add_part(mail: &mut Mail, part: &MessagePart<'_>, is_root: bool, limits: &Lim
             let too_large = data.len() > limits.max_attachment_bytes;
             let inline = matches!(part.body, PartType::InlineBinary(_))
                 || (part.content_id().is_some() && !disposition_attachment);
+            let content_id = part
+                .content_id()
+                .map(|id| id.trim().trim_matches(['<', '>']).to_ascii_lowercase());
             mail.attachments.push(Attachment {
                 name: name.unwrap_or_default(),
                 content_type,
                 data: if too_large { Vec::new() } else { data.to_vec() },
                 inline,
+                referenced: false,
                 too_large,
+                content_id,
             });
         }
     }

@@ -41,6 +41,9 @@ struct Candidate {
 struct Unreadable {
     source: String,
     reason: String,
+    /// A document that did not open (rule 14): a person must look, whatever
+    /// the subject says.
+    document: bool,
 }
 
 static FORWARD_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
@@ -89,32 +92,86 @@ pub fn report(mail: &Mail, ctx: &Context<'_>) -> Report {
     let mut candidates = Vec::new();
     let mut unreadable = Vec::new();
     collect(mail, None, ctx, &mut candidates, &mut unreadable);
-    let best = candidates
+    let forms: Vec<Candidate> = candidates
         .into_iter()
         .filter(|c| c.form.is_form())
-        .max_by_key(|c| {
-            (
-                c.form.values.len(),
-                c.is_attachment,
-                c.method == Method::Text,
-            )
-        });
-    match best {
-        Some(c) => judge(c, mail, ctx),
-        None => match unreadable.into_iter().next() {
-            Some(u)
-                if FORM_HINT.is_match(&format!(
-                    "{} {} {}",
-                    mail.subject,
-                    u.source,
-                    body_text(mail)
-                )) =>
-            {
-                Report::without_fields(Status::Unreadable, &u.source, Some(u.reason))
+        .collect();
+    let mut reports = group(forms, ctx)
+        .into_iter()
+        .filter_map(|group| {
+            group.into_iter().max_by_key(|c| {
+                (
+                    c.form.values.len(),
+                    c.is_attachment,
+                    c.method == Method::Text,
+                )
+            })
+        })
+        .map(|c| judge(c, mail, ctx));
+    match reports.next() {
+        Some(mut first) => {
+            first.more_forms = reports.collect();
+            first
+        }
+        None => {
+            if let Some(u) = unreadable.iter().find(|u| u.document) {
+                return Report::without_fields(
+                    Status::Unreadable,
+                    &u.source,
+                    Some(u.reason.clone()),
+                );
             }
-            _ => Report::without_fields(Status::NotAForm, "body", None),
-        },
+            match unreadable.into_iter().next() {
+                Some(u)
+                    if FORM_HINT.is_match(&format!(
+                        "{} {} {}",
+                        mail.subject,
+                        u.source,
+                        body_text(mail)
+                    )) =>
+                {
+                    Report::without_fields(Status::Unreadable, &u.source, Some(u.reason))
+                }
+                _ => Report::without_fields(Status::NotAForm, "body", None),
+            }
+        }
     }
+}
+
+/// Groups the forms of a message by the organisation they name, in message
+/// order: parts naming different organisations are different forms, parts
+/// for the same one are one form. A part that names none belongs to the
+/// first form (it is the sender's own).
+fn group(forms: Vec<Candidate>, ctx: &Context<'_>) -> Vec<Vec<Candidate>> {
+    let mut groups: Vec<(Option<String>, Vec<Candidate>)> = Vec::new();
+    let mut unnamed = Vec::new();
+    for c in forms {
+        let Some(key) = organisation_key(&c, ctx) else {
+            unnamed.push(c);
+            continue;
+        };
+        match groups.iter_mut().find(|(k, _)| k.as_ref() == Some(&key)) {
+            Some((_, members)) => members.push(c),
+            None => groups.push((Some(key), vec![c])),
+        }
+    }
+    match groups.first_mut() {
+        Some((_, first)) => first.extend(unnamed),
+        None if !unnamed.is_empty() => groups.push((None, unnamed)),
+        None => {}
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// The organisation a form names: its id, or the name as written.
+fn organisation_key(c: &Candidate, ctx: &Context<'_>) -> Option<String> {
+    let written = c.form.values.get(&Key::Organisation)?;
+    let cleaned = values::check(&BTreeMap::from([(Key::Organisation, written.clone())]));
+    let name = cleaned.fields.get(&Key::Organisation)?;
+    Some(ctx.organisations.match_name(name).map_or_else(
+        || format!("name:{}", crate::organisations::normalise(name)),
+        str::to_string,
+    ))
 }
 
 fn collect(
@@ -133,13 +190,15 @@ fn collect(
             BodyKind::Plain => (body.text.clone(), Method::Text),
             BodyKind::Html => (attach::html::to_text(&body.text), Method::Html),
         };
-        candidates.push(Candidate {
-            source: source.map_or_else(|| "body".to_string(), str::to_string),
-            method,
-            form: read_text(&text, is_forward, ctx.limits),
-            is_attachment: source.is_some(),
-            confidence: BTreeMap::new(),
-        });
+        for form in read_forms(&text, is_forward, ctx.limits) {
+            candidates.push(Candidate {
+                source: source.map_or_else(|| "body".to_string(), str::to_string),
+                method,
+                form,
+                is_attachment: source.is_some(),
+                confidence: BTreeMap::new(),
+            });
+        }
     }
     for (name, inner) in &mail.attached_messages {
         let inner_source = format!("attachment:{name}");
@@ -153,16 +212,20 @@ fn collect(
     }
     for att in &mail.attachments {
         // A winmail.dat gives one result per file packed in it.
-        for (name, extracted) in attach::read_files(att, ctx.limits, ctx.ocr) {
+        for (name, kind, extracted) in attach::read_files(att, ctx.limits, ctx.ocr) {
             let att_source = source.map_or_else(|| format!("attachment:{name}"), str::to_string);
             match extracted {
-                Extracted::Text { text, method } => candidates.push(Candidate {
-                    source: att_source,
-                    method,
-                    form: read_text(&text, false, ctx.limits),
-                    is_attachment: true,
-                    confidence: BTreeMap::new(),
-                }),
+                Extracted::Text { text, method } => {
+                    for form in read_forms(&text, false, ctx.limits) {
+                        candidates.push(Candidate {
+                            source: att_source.clone(),
+                            method,
+                            form,
+                            is_attachment: true,
+                            confidence: BTreeMap::new(),
+                        });
+                    }
+                }
                 Extracted::Fields {
                     form,
                     method,
@@ -176,6 +239,9 @@ fn collect(
                 }),
                 Extracted::Unreadable(reason) => unreadable.push(Unreadable {
                     source: att_source,
+                    // OCR that found nothing opened the document: only a
+                    // document that did not open must be looked at.
+                    document: kind.is_document() && !reason.starts_with("scanned image"),
                     reason,
                 }),
                 Extracted::Ignored => {}
@@ -203,6 +269,48 @@ pub fn follow_up_values(mail: &Mail, limits: &Limits) -> RawForm {
         })
         .max_by_key(|form| form.values.len())
         .unwrap_or_default()
+}
+
+/// Reads a text that may hold several forms one after another (a
+/// coordinator's mail for three municipalities): split before each
+/// `Organisation` label of the sender's own text after the first, and kept
+/// split only when every part is a form and they name different
+/// organisations. Otherwise the whole text is one form, as `read_text`
+/// reads it.
+pub fn read_forms(text: &str, is_forward: bool, limits: &Limits) -> Vec<RawForm> {
+    let whole = read_text(text, is_forward, limits);
+    let mut lines = text::lines(text, is_forward);
+    lines.truncate(limits.max_lines);
+    let starts: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.zone == text::Zone::Own)
+        .filter(|(_, l)| {
+            text::labels::label(&l.text)
+                .is_some_and(|lab| lab.kind == crate::form::LabelKind::Field(Key::Organisation))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if starts.len() < 2 {
+        return vec![whole];
+    }
+    let mut bounds = starts.clone();
+    bounds[0] = 0;
+    bounds.push(lines.len());
+    let parts: Vec<RawForm> = bounds
+        .windows(2)
+        .map(|w| text::extract(&lines[w[0]..w[1]], Pass::Own))
+        .collect();
+    let names: std::collections::BTreeSet<String> = parts
+        .iter()
+        .filter_map(|p| p.values.get(&Key::Organisation))
+        .map(|n| crate::organisations::normalise(n))
+        .collect();
+    if parts.iter().all(RawForm::is_form) && names.len() == parts.len() {
+        parts
+    } else {
+        vec![whole]
+    }
 }
 
 /// Reads a text in passes: the sender's own text first, then inline answers
@@ -270,6 +378,7 @@ fn judge(c: Candidate, mail: &Mail, ctx: &Context<'_>) -> Report {
         invalid,
         reason: None,
         ocr_confidence: confidence,
+        more_forms: Vec::new(),
     }
 }
 

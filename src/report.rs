@@ -75,6 +75,10 @@ pub struct Report {
     /// OCR's mean word confidence (0-100) per field, for scans.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub ocr_confidence: BTreeMap<Key, f32>,
+    /// The message's other forms, for other organisations, in message
+    /// order (form-contract rule 13); empty when there is one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_forms: Vec<Report>,
 }
 
 impl Report {
@@ -90,6 +94,7 @@ impl Report {
             invalid: Vec::new(),
             reason,
             ocr_confidence: BTreeMap::new(),
+            more_forms: Vec::new(),
         }
     }
 

@@ -371,3 +371,79 @@ async fn an_unauthenticated_form_from_her_address_still_gets_the_normal_path() {
     run::once(&mut d).await.expect("handled");
     assert_eq!(attempts(&d), 1, "only the form counts as an attempt");
 }
+
+#[tokio::test]
+async fn a_forged_follow_up_does_not_fill_in_someone_elses_form() {
+    const INCOMPLETE: &str = include_str!("fixtures/p14-incomplete-no-substitute.eml");
+    const LINNEA: &str = "linnea.sjodin@falun.test";
+    let (f, mut d) = started("forged-follow-up").await;
+    f.put("1.eml", INCOMPLETE.as_bytes());
+    run::once(&mut d).await.expect("pending");
+    // Someone writes Linnea's address, and the receiving server says so.
+    let fail =
+        "Authentication-Results: mx.lansstyrelsen.test; dmarc=fail header.from=falun.test\r\n";
+    f.put(
+        "2.eml",
+        &plain(
+            LINNEA,
+            fail,
+            "Ersättare",
+            "Ersättare: Mallory Mal\r\nErsättarens mejladress: mallory@evil.example",
+            2,
+        ),
+    );
+    run::once(&mut d).await.expect("forged follow-up");
+    // Linnea's own follow-up completes her form with her values only.
+    f.put(
+        "3.eml",
+        &plain(
+            LINNEA,
+            "",
+            "Ersättare",
+            "Ersättare: Karin Nyström\r\nErsättarens mejladress: karin.nystrom@falun.test",
+            3,
+        ),
+    );
+    run::once(&mut d).await.expect("genuine follow-up");
+    let roster = d.store.registrations().expect("roster");
+    assert_eq!(roster.len(), 1);
+    let fields = &roster[0].fields;
+    assert_eq!(
+        fields
+            .get(&blankett::form::Key::SubstituteEmail)
+            .map(String::as_str),
+        Some("karin.nystrom@falun.test")
+    );
+    assert!(!format!("{fields:?}").contains("mallory"), "{fields:?}");
+}
+
+#[tokio::test]
+async fn her_question_in_answer_to_the_notice_accepts_nothing() {
+    let (f, mut d) = started("question-to-notice").await;
+    let (_, notice) = held(&f, &mut d).await;
+    let notice_id = read(&notice).message_id.expect("an id");
+    for (n, body) in [
+        "Vem är detta? Jag känner inte igen föreningen.",
+        "Godkänn inte, jag ringer dem först.",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        f.put(
+            &format!("{n}.eml"),
+            &plain(
+                STRATEGIST,
+                &format!("{PASS}{}", threaded(&notice_id)),
+                "SV: Granska",
+                body,
+                n as u32 + 10,
+            ),
+        );
+        run::once(&mut d).await.expect("handled");
+        assert_eq!(d.store.reviews("open").expect("reviews").len(), 1, "{body}");
+        assert!(
+            d.store.registrations().expect("roster").is_empty(),
+            "{body}"
+        );
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod docx;
 pub mod html;
+pub mod image;
 pub mod ocr;
 mod ocr_run;
 mod ocr_words;
@@ -79,6 +80,14 @@ pub enum Kind {
     Other,
 }
 
+impl Kind {
+    /// A document that opens or fails to open: one that fails may be the
+    /// form, so a person must look (form-contract rule 14).
+    pub fn is_document(self) -> bool {
+        matches!(self, Kind::Docx | Kind::Odt | Kind::Pdf)
+    }
+}
+
 /// Tells the kind from the bytes first, then the name and declared type.
 pub fn sniff(att: &Attachment) -> Kind {
     let data = &att.data;
@@ -129,6 +138,23 @@ pub fn sniff(att: &Attachment) -> Kind {
     Kind::Other
 }
 
+/// Named or typed as a photo or scan.
+fn declared_image(att: &Attachment) -> bool {
+    let name = att.name.to_lowercase();
+    [
+        "image/jpeg",
+        "image/jpg",
+        "image/png",
+        "image/tiff",
+        "image/heic",
+        "image/heif",
+    ]
+    .contains(&att.content_type.as_str())
+        || [".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -140,16 +166,17 @@ pub fn read_files(
     att: &Attachment,
     limits: &Limits,
     ocr: Option<&dyn Ocr>,
-) -> Vec<(String, Extracted)> {
-    if att.inline || att.too_large || sniff(att) != Kind::Tnef {
-        return vec![(att.name.clone(), read(att, limits, ocr))];
+) -> Vec<(String, Kind, Extracted)> {
+    let kind = sniff(att);
+    if att.inline || att.too_large || kind != Kind::Tnef {
+        return vec![(att.name.clone(), kind, read(att, limits, ocr))];
     }
     let unpacked =
         crate::guard::catch(|| tnef::read(&att.data, limits)).unwrap_or_else(|| tnef::Unpacked {
             files: Vec::new(),
             problem: Some("the reader failed on this file".into()),
         });
-    let mut out: Vec<(String, Extracted)> = unpacked
+    let mut out: Vec<(String, Kind, Extracted)> = unpacked
         .files
         .into_iter()
         .map(|file| {
@@ -158,31 +185,41 @@ pub fn read_files(
                 content_type: file.content_type,
                 data: file.data,
                 inline: false,
+                referenced: false,
                 too_large: false,
+                content_id: None,
             };
-            (inner.name.clone(), read(&inner, limits, ocr))
+            let kind = sniff(&inner);
+            (inner.name.clone(), kind, read(&inner, limits, ocr))
         })
         .collect();
     if let Some(problem) = unpacked.problem {
         let why = format!("Outlook's winmail.dat cannot be unpacked: {problem}");
-        out.push((att.name.clone(), Extracted::Unreadable(why)));
+        // A damaged winmail.dat may hold the form: a person must look.
+        out.push((att.name.clone(), Kind::Docx, Extracted::Unreadable(why)));
     }
     out
 }
 
 /// Reads one attachment. A winmail.dat is `Ignored` here: `read_files`
 /// unpacks it, and one packed inside another is not followed.
+///
+/// Inline parts are read like attached ones when they can hold a form:
+/// documents (Apple Mail sends attachments inline) and images large enough
+/// to be a page (phones send photos inline). Small images, such as a
+/// signature's logo, are never read.
 pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extracted {
-    if att.inline && !att.name.to_lowercase().ends_with(".pdf") {
-        return Extracted::Ignored;
-    }
     if att.too_large {
         return Extracted::Unreadable(format!(
             "the attachment is larger than {} bytes (limits.max_attachment_bytes)",
             limits.max_attachment_bytes
         ));
     }
-    match sniff(att) {
+    let kind = sniff(att);
+    if att.inline && !(kind.is_document() || kind == Kind::Image) {
+        return Extracted::Ignored;
+    }
+    match kind {
         Kind::Text => Extracted::Text {
             text: String::from_utf8_lossy(&att.data).into_owned(),
             method: Method::Text,
@@ -196,9 +233,25 @@ pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extract
         Kind::Odt => guarded("LibreOffice", || odt::read(&att.data, limits)),
         // PDF, fillable PDF and scans (pdf.rs, ocr.rs).
         Kind::Pdf => guarded("PDF", || pdf::read(&att.data, limits, ocr)),
-        Kind::Image => match ocr {
-            Some(ocr) => guarded("OCR", || ocr::read_image(ocr, &att.data, limits)),
-            None => Extracted::Unreadable("scanned image: OCR is not installed".to_string()),
+        Kind::Image => match image::judge(&att.data, att.referenced, limits) {
+            image::Verdict::NotAPage(_) => Extracted::Ignored,
+            // Not every HEIC header is one the size reader knows; the
+            // converter judges those (and the OCR step bounds the result).
+            image::Verdict::Unreadable(why) if !ocr::is_heic(&att.data) => {
+                Extracted::Unreadable(why)
+            }
+            image::Verdict::Unreadable(_) | image::Verdict::Page { .. } => match ocr {
+                Some(ocr) => guarded("OCR", || ocr::read_image(ocr, &att.data, limits)),
+                None => Extracted::Unreadable("scanned image: OCR is not installed".to_string()),
+            },
+        },
+        Kind::Other if declared_image(att) => match imagesize::blob_size(&att.data) {
+            // A real picture of a kind scans do not come in (GIF, SVG, WebP).
+            Ok(_) => Extracted::Ignored,
+            Err(_) => Extracted::Unreadable(
+                "the attachment is named or typed as an image, but its bytes are not an image"
+                    .to_string(),
+            ),
         },
         Kind::Tnef | Kind::Other => Extracted::Ignored,
     }

@@ -263,7 +263,9 @@ mod tests {
             content_type: "image/heic".into(),
             data: ftyp(b"heic"),
             inline: false,
+            referenced: false,
             too_large: false,
+            content_id: None,
         };
         match super::super::read(&photo, &Limits::default(), Some(&ocr)) {
             Extracted::Unreadable(why) => assert_eq!(why, NO_HEIF_CONVERT),
@@ -312,7 +314,7 @@ mod tests {
             --b\r\nContent-Type: text/plain\r\n\r\nBifogad\r\n\
             --b\r\nContent-Type: image/png; name=IMG_1.png\r\n\
             Content-Disposition: attachment; filename=IMG_1.png\r\n\
-            Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n";
+            Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgoAAAANSUhEUgAABdwAAAfQCAAAAAD9A8Lq\r\n--b--\r\n";
         let ocr =
             Fake("Organisation: Orsa kommun\nRepresentant: Anna\nMejladress: annaQorsa.test\n");
         let organisations = Organisations::builtin();

@@ -30,6 +30,9 @@ struct Attempt {
     what: String,
 }
 
+/// The report lists this many attempts (the latest) and counts the rest.
+const MAX_LISTED: usize = 50;
+
 /// At most one report a day.
 pub fn report_due(told_at: Option<DateTime<Utc>>, now: DateTime<Utc>, attempts: usize) -> bool {
     attempts > 0 && told_at.is_none_or(|t| now - t >= Duration::hours(24))
@@ -93,6 +96,9 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         };
         let shown: Vec<Attempt> = attempts
             .iter()
+            .rev()
+            .take(MAX_LISTED)
+            .rev()
             .map(|(at, actor, detail)| Attempt {
                 at: local(at),
                 actor: if actor.is_empty() {
@@ -104,7 +110,8 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             })
             .collect();
         let vars = context! {
-            count => shown.len(),
+            count => attempts.len(),
+            unlisted => attempts.len() - shown.len(),
             since => told_at.map(|t| format!("{} {}", date(t, tz), time(t, tz))),
             attempts => minijinja::Value::from(minijinja::value::Serde(shown)),
             reference => "",

@@ -49,6 +49,18 @@ pub(crate) static REJECT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?im)^\s*(?:avvisa|avvisas|avvisad|reject)\b").expect("reject pattern")
 });
 
+/// Whether the strategist's words accept: a line that begins with GODKÄNN
+/// (or a form of it) not followed by a negation.
+pub(crate) fn accepts(text: &str) -> bool {
+    text.lines().filter(|l| ACCEPT.is_match(l)).any(|line| {
+        let second = line.split_whitespace().nth(1).map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        });
+        !matches!(second.as_deref(), Some("inte" | "ej" | "icke" | "not"))
+    })
+}
+
 impl Intake {
     /// An outcome with nothing to write to the roster.
     pub(crate) fn simple(report: Report, outcome: Outcome) -> Self {
@@ -117,11 +129,15 @@ pub fn intake(
             ));
         }
     }
+    // Mail whose From fails authentication continues nobody's form: a
+    // forger who writes an organisation's address must not fill in (or
+    // start) the form that organisation later completes.
+    let failing = !trusted && unauthenticated(mail, setup, standing);
     let follow_up = follow_up_values(mail, &setup.reader.limits);
     let linked = link(
         store,
         mail,
-        sender.as_deref(),
+        sender.as_deref().filter(|_| !failing),
         !follow_up.values.is_empty(),
         now,
     )?;
@@ -141,13 +157,12 @@ pub fn intake(
                     ),
                 ));
             }
-        } else if sub.state == "pending" && report.status != Status::Unreadable {
+        } else if sub.state == "pending" && report.status != Status::Unreadable && !failing {
             let fields = if report.status == Status::Complete {
                 raw_of(&report)
             } else {
                 follow_up.values.clone()
             };
-            let unauthenticated = !trusted && unauthenticated(mail, setup, standing);
             let mut intake = merge_into(
                 store,
                 setup,
@@ -155,7 +170,7 @@ pub fn intake(
                 &fields,
                 &report,
                 sender.as_deref(),
-                (trusted, unauthenticated),
+                (trusted, failing),
             )?;
             audit_claim(&mut intake, standing, &actor);
             return Ok(intake);
@@ -184,6 +199,11 @@ fn fresh(
             Outcome::Ignored("not a form: left untouched"),
         )),
         Status::Unreadable => Ok(held(report, ReviewReason::Unreadable, None)),
+        // An incomplete form from a sender who fails authentication waits
+        // for a person, not for follow-ups from whoever writes that address.
+        Status::Incomplete if !trusted && unauthenticated(mail, setup, standing) => {
+            Ok(held(report, ReviewReason::Unauthenticated, None))
+        }
         Status::Incomplete => {
             let mut intake = Intake::simple(report.clone(), Outcome::Pending);
             intake.effects.submission = Some(new_submission(&report, "pending", None));
@@ -471,7 +491,9 @@ pub(crate) fn resolve(
         let checked = values::check(lines);
         let fields = roster::merge(&sub.fields, &checked.fields);
         let mut report = judge(setup, fields, Vec::new(), "body");
-        let accept = ACCEPT.is_match(text) || report.status == Status::Complete;
+        // GODKÄNN accepts; corrected lines that complete the form accept it
+        // too. Anything else (a question, "Godkänn inte") changes nothing.
+        let accept = accepts(text) || (edited && report.status == Status::Complete);
         if !accept || report.fields.is_empty() {
             let mut intake = Intake::simple(
                 report.clone(),
