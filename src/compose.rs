@@ -153,6 +153,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("outage.txt", include_str!("../templates/outage.txt")),
     ("outage.html", include_str!("../templates/outage.html")),
     (
+        "several.subject",
+        include_str!("../templates/several.subject"),
+    ),
+    ("several.txt", include_str!("../templates/several.txt")),
+    ("several.html", include_str!("../templates/several.html")),
+    (
         "impersonation.subject",
         include_str!("../templates/impersonation.subject"),
     ),

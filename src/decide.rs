@@ -62,6 +62,23 @@ pub enum AnswerKind {
     Outage,
     /// To the strategist, once a day at most: attempts to act as her were stopped.
     Impersonation,
+    /// To the sender of forms for several organisations in one mail: what
+    /// became of each, in one answer.
+    Several,
+}
+
+impl AnswerKind {
+    /// An answer to the sender about their form (one per form; a mail with
+    /// several forms gets one `Several` instead).
+    pub fn is_about_the_form(self) -> bool {
+        matches!(
+            self,
+            AnswerKind::Confirmation
+                | AnswerKind::Incomplete
+                | AnswerKind::Receipt
+                | AnswerKind::NoChange
+        )
+    }
 }
 
 impl AnswerKind {
@@ -82,6 +99,7 @@ impl AnswerKind {
             AnswerKind::Reminder => "reminder",
             AnswerKind::Outage => "outage",
             AnswerKind::Impersonation => "impersonation",
+            AnswerKind::Several => "several",
         }
     }
 }
@@ -315,6 +333,40 @@ pub fn decide(mail: &Mail, outcome: &Outcome, policy: &Policy, facts: Facts) -> 
             .push(Answer::new(AnswerKind::ReviewNotice, s));
     }
     decision
+}
+
+/// Combines the decisions for the forms of one message: each keeps its
+/// notices (to people, to the strategist), and the answers to the sender
+/// about each form become one `Several` answer. Returns the combined
+/// decision for the message and each form's own decision without its
+/// answer to the sender.
+pub fn combine(decisions: Vec<Decision>) -> (Decision, Vec<Decision>) {
+    let mut to_sender: Option<String> = None;
+    let mut forms = Vec::new();
+    let mut combined = Decision::leave("several forms: each handled on its own, one answer");
+    for mut d in decisions {
+        d.answers.retain(|a| {
+            if a.kind.is_about_the_form() {
+                to_sender.get_or_insert_with(|| a.to.clone());
+                false
+            } else {
+                true
+            }
+        });
+        combined.counts_for_sender |= d.counts_for_sender;
+        combined.destination = match (combined.destination, d.destination) {
+            (Destination::Review, _) | (_, Destination::Review) => Destination::Review,
+            (Destination::Processed, _) | (_, Destination::Processed) => Destination::Processed,
+            _ => Destination::Stay,
+        };
+        combined.review = combined.review.or(d.review);
+        forms.push(d);
+    }
+    combined.answers = to_sender
+        .map(|to| Answer::new(AnswerKind::Several, to))
+        .into_iter()
+        .collect();
+    (combined, forms)
 }
 
 /// Whether OCR's confidence in what it read is too low to register without

@@ -131,6 +131,25 @@ fn compare(got: &Value, want: &Value) -> Vec<String> {
             problems.push(format!("method: got {}, want {method}", got["method"]));
         }
     }
+    // Several forms in one message (rule 13): the others, in order.
+    let none = Vec::new();
+    let got_more = got["more_forms"].as_array().unwrap_or(&none);
+    let want_more = want["more_forms"].as_array().unwrap_or(&none);
+    if got_more.len() != want_more.len() {
+        problems.push(format!(
+            "more_forms: got {} forms, want {}",
+            got_more.len(),
+            want_more.len()
+        ));
+    } else {
+        for (n, (g, w)) in got_more.iter().zip(want_more).enumerate() {
+            problems.extend(
+                compare(g, w)
+                    .into_iter()
+                    .map(|p| format!("more_forms[{n}].{p}")),
+            );
+        }
+    }
     problems
 }
 

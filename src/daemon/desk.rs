@@ -15,7 +15,7 @@ use crate::report::{Report, Status};
 use crate::roster::{NoticeSettings, Role};
 use crate::sender::{SendError, Sender};
 use crate::store::care::Part;
-use crate::store::{Handled, Place, Queued, Store};
+use crate::store::{FormWrite, Handled, Place, Queued, Store};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -191,7 +191,7 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             return Ok(None);
         };
         let now = self.clock.now();
-        let (mail, intake, decision) = if attempts > self.setup.max_attempts {
+        let (mail, intakes, decisions, combined) = if attempts > self.setup.max_attempts {
             warn!(
                 uid = place.uid,
                 attempts, "message failed repeatedly: sent to review"
@@ -203,17 +203,29 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 report,
                 Outcome::Held(crate::decide::ReviewReason::ProcessingFailed),
             );
-            (mail, intake, decide::failed_too_often(&self.setup.policy))
+            let decision = decide::failed_too_often(&self.setup.policy);
+            (mail, vec![intake], vec![decision.clone()], decision)
         } else {
             let (mail, report) = self.read(&raw).await?;
-            let intake = if mail
+            let intakes = if mail
                 .header(&MARKER_HEADER.to_ascii_lowercase())
                 .map(str::trim)
                 == Some(self.setup.marker.as_str())
             {
-                Intake::simple(report, Outcome::Ignored("blankett's own mail: left alone"))
+                vec![Intake::simple(
+                    report,
+                    Outcome::Ignored("blankett's own mail: left alone"),
+                )]
+            } else if report.more_forms.is_empty() {
+                vec![intake::intake(
+                    &self.store,
+                    &self.setup,
+                    &mail,
+                    report,
+                    now,
+                )?]
             } else {
-                intake::intake(&self.store, &self.setup, &mail, report, now)?
+                intake::intake_several(&self.store, &self.setup, &mail, report, now)?
             };
             let sender = crate::identity::sender(&mail).unwrap_or_default();
             let facts = Facts {
@@ -221,50 +233,88 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                     .store
                     .answers_today(&sender, &now.format("%Y-%m-%d").to_string())?,
             };
-            let decision = decide::decide(&mail, &intake.outcome, &self.setup.policy, facts);
-            (mail, intake, decision)
+            let decisions: Vec<Decision> = intakes
+                .iter()
+                .map(|i| decide::decide(&mail, &i.outcome, &self.setup.policy, facts))
+                .collect();
+            if decisions.len() > 1 {
+                let (combined, each) = decide::combine(decisions);
+                (mail, intakes, each, combined)
+            } else {
+                let decision = decisions[0].clone();
+                (mail, intakes, decisions, decision)
+            }
         };
-        let reference =
-            compose::reference(mail.message_id.as_deref().unwrap_or(&format!("{place:?}")));
-        let answers = if self.setup.send {
-            self.answers(&mail, &intake, &decision, &reference, &raw)?
+        let base = mail
+            .message_id
+            .clone()
+            .unwrap_or_else(|| format!("{place:?}"));
+        // Each form has its own reference code; the first keeps the
+        // message's own, as a message with one form always had.
+        let references: Vec<String> = (0..intakes.len())
+            .map(|n| match n {
+                0 => compose::reference(&base),
+                n => compose::reference(&format!("{base}#{n}")),
+            })
+            .collect();
+        let mut per_form = Vec::new();
+        let mut shared = Vec::new();
+        if self.setup.send {
+            for ((intake, decision), reference) in intakes.iter().zip(&decisions).zip(&references) {
+                per_form.push(self.answers(&mail, intake, decision, reference, &raw)?);
+            }
+            if intakes.len() > 1 {
+                shared = build_several(&self.setup, &mail, &intakes, &references, &combined)?;
+            }
         } else {
-            Vec::new()
-        };
-        let destination = match (self.setup.send, decision.destination) {
+            per_form = vec![Vec::new(); intakes.len()];
+        }
+        let destination = match (self.setup.send, combined.destination) {
             (false, _) | (_, Destination::Stay) => "stay",
             (_, Destination::Processed) => "processed",
             (_, Destination::Review) => "review",
         };
-        let report = &intake.report;
+        let report = &intakes[0].report;
         let handled = Handled {
             place: place.clone(),
             message_id: mail.message_id.clone(),
             sender: crate::identity::sender(&mail),
             status: report.status.as_str().to_string(),
-            note: decision.note.to_string(),
+            note: combined.note.to_string(),
             destination: destination.to_string(),
-            reference,
-            report_json: serde_json::to_string(report).unwrap_or_default(),
+            reference: references[0].clone(),
+            report_json: serde_json::to_string(&full_report(&intakes)).unwrap_or_default(),
             raw,
-            counts_for_sender: self.setup.send && decision.counts_for_sender,
+            counts_for_sender: self.setup.send && combined.counts_for_sender,
         };
-        self.store.commit(
+        let forms: Vec<FormWrite<'_>> = intakes
+            .iter()
+            .zip(&references)
+            .zip(&per_form)
+            .map(|((intake, reference), answers)| FormWrite {
+                reference,
+                effects: &intake.effects,
+                answers,
+            })
+            .collect();
+        self.store.commit_forms(
             &handled,
-            &answers,
-            &intake.effects,
+            &forms,
+            &shared,
             &now.format("%Y-%m-%d").to_string(),
             &now.to_rfc3339(),
         )?;
+        let answered = per_form.iter().map(Vec::len).sum::<usize>() + shared.len();
         info!(
             uid = place.uid,
             status = report.status.as_str(),
             org = report.organisation_id.as_deref().unwrap_or("-"),
-            answers = answers.len(),
-            note = decision.note,
+            forms = intakes.len(),
+            answers = answered,
+            note = combined.note,
             "handled"
         );
-        Ok(Some(answers.len()))
+        Ok(Some(answered))
     }
 
     /// Reads a message on a blocking thread, within the time limit.
@@ -373,6 +423,91 @@ pub fn envelope_address(from: &str) -> String {
     match (from.rfind('<'), from.rfind('>')) {
         (Some(s), Some(e)) if s < e => from[s + 1..e].trim().to_string(),
         _ => from.trim().to_string(),
+    }
+}
+
+/// The report as stored with the message: the first form's, with the
+/// others as they were judged.
+fn full_report(intakes: &[Intake]) -> Report {
+    let mut report = intakes[0].report.clone();
+    report.more_forms = intakes[1..].iter().map(|i| i.report.clone()).collect();
+    report
+}
+
+/// The one answer to the sender of a mail with forms for several
+/// organisations: what became of each form, with its reference code.
+pub fn build_several(
+    setup: &Setup,
+    mail: &Mail,
+    intakes: &[Intake],
+    references: &[String],
+    combined: &Decision,
+) -> Result<Vec<Queued>, DeskError> {
+    let orgs = &setup.reader.organisations;
+    let mut out = Vec::new();
+    for answer in &combined.answers {
+        let forms: Vec<minijinja::Value> = intakes
+            .iter()
+            .zip(references)
+            .map(|(intake, reference)| {
+                let review = match intake.outcome {
+                    Outcome::Held(reason) => Some(reason),
+                    _ => None,
+                };
+                let vars = compose::variables(
+                    mail,
+                    &intake.report,
+                    orgs,
+                    reference,
+                    review,
+                    setup.policy.max_per_day,
+                    &Extra {
+                        role: None,
+                        changes: &intake.changes,
+                        resolution: None,
+                    },
+                );
+                minijinja::context! { outcome => outcome_code(&intake.outcome), ..vars }
+            })
+            .collect();
+        let vars = minijinja::context! {
+            subject => compose::strip_reply_prefix(&mail.subject),
+            sender => mail.from_address.clone().unwrap_or_default(),
+            reference => references[0].clone(),
+            forms => forms,
+        };
+        let rendered = setup.templates.render(answer.kind, &vars)?;
+        let message_id = outgoing::new_message_id(&setup.message_id_domain);
+        let bytes = outgoing::build(&Outgoing {
+            from: &setup.from,
+            to: &answer.to,
+            rendered: &rendered,
+            message_id: &message_id,
+            thread: &Thread {
+                message_id: mail.message_id.clone(),
+                references: mail.references.clone(),
+            },
+            marker: &setup.marker,
+            original: None,
+        })?;
+        out.push(Queued {
+            kind: answer.kind.template().to_string(),
+            recipient: answer.to.clone(),
+            message_id,
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+/// What became of one form, as the `several` template names it.
+fn outcome_code(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Registered { .. } => "registered",
+        Outcome::NoChange => "no_change",
+        Outcome::Pending => "incomplete",
+        Outcome::Held(_) => "held",
+        _ => "other",
     }
 }
 

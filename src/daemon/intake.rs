@@ -183,6 +183,38 @@ pub fn intake(
     Ok(intake)
 }
 
+/// A message holding forms for several organisations (form-contract rule
+/// 13): the first goes through `intake` like any message; each other form
+/// is a new form of its own, judged by the same rules. When the first is
+/// not a form's outcome (an answer to a review notice, say), the others are
+/// not read as forms either.
+pub fn intake_several(
+    store: &Store,
+    setup: &Setup,
+    mail: &Mail,
+    mut report: Report,
+    now: DateTime<Utc>,
+) -> Result<Vec<Intake>, DeskError> {
+    let more = std::mem::take(&mut report.more_forms);
+    let first = intake(store, setup, mail, report, now)?;
+    let is_form = matches!(
+        first.outcome,
+        Outcome::Registered { .. } | Outcome::NoChange | Outcome::Pending | Outcome::Held(_)
+    );
+    let mut out = vec![first];
+    if !is_form {
+        return Ok(out);
+    }
+    let standing = identity::standing(mail, &setup.policy.strategist, &setup.trust);
+    let sender = identity::sender(mail);
+    for other in more {
+        let mut intake = fresh(store, setup, mail, other, standing, sender.as_deref())?;
+        audit_claim(&mut intake, standing, sender.as_deref().unwrap_or_default());
+        out.push(intake);
+    }
+    Ok(out)
+}
+
 /// A message that continues nothing: a new form, or not a form at all.
 fn fresh(
     store: &Store,

@@ -87,6 +87,35 @@ CREATE TABLE answer_counts (
 );
 "#;
 
+/// One form of a handled message: its reference code, its effects on the
+/// roster and its own answers.
+#[derive(Debug, Clone, Copy)]
+pub struct FormWrite<'a> {
+    pub reference: &'a str,
+    pub effects: &'a roster::Effects,
+    pub answers: &'a [Queued],
+}
+
+/// Queues answers, each tied to the submission (and a review notice to the
+/// review) it speaks of.
+fn insert_answers(
+    tx: &rusqlite::Transaction<'_>,
+    message: Option<i64>,
+    applied: roster::Applied,
+    answers: &[Queued],
+    now: &str,
+) -> Result<(), StoreError> {
+    for a in answers {
+        let review = applied.review.filter(|_| a.kind == "review_notice");
+        tx.execute(
+            "INSERT INTO outbox (message, submission, review, kind, recipient, message_id, bytes, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            params![message, applied.submission, review, a.kind, a.recipient, a.message_id, a.bytes, now],
+        )?;
+    }
+    Ok(())
+}
+
 /// The database.
 pub struct Store {
     conn: Connection,
@@ -332,15 +361,30 @@ impl Store {
         day: &str,
         now: &str,
     ) -> Result<(i64, Option<i64>), StoreError> {
+        let form = FormWrite {
+            reference: &handled.reference,
+            effects,
+            answers,
+        };
+        let (id, submissions) = self.commit_forms(handled, &[form], &[], day, now)?;
+        Ok((id, submissions.first().copied().flatten()))
+    }
+
+    /// Like `commit`, for a message holding several forms: each form's
+    /// effects under its own reference code with its own answers, and
+    /// `shared` answers (one answer to the sender covering them all),
+    /// linked to the one form still waiting for the sender, if exactly one
+    /// is. Returns the message's row id and each form's submission.
+    pub fn commit_forms(
+        &mut self,
+        handled: &Handled,
+        forms: &[FormWrite<'_>],
+        shared: &[Queued],
+        day: &str,
+        now: &str,
+    ) -> Result<(i64, Vec<Option<i64>>), StoreError> {
         let tx = self.conn.transaction()?;
         let id = insert_message(&tx, handled, now)?;
-        for a in answers {
-            tx.execute(
-                "INSERT INTO outbox (message, kind, recipient, message_id, bytes, next_attempt_at, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![id, a.kind, a.recipient, a.message_id, a.bytes, now],
-            )?;
-        }
         if let Some(sender) = &handled.sender {
             // Answers past the limit count too, so the limit's notice to the
             // strategist goes out once.
@@ -362,17 +406,37 @@ impl Store {
             "DELETE FROM failures WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3",
             params![p.folder, p.uidvalidity, p.uid],
         )?;
-        let submission = roster::apply(
-            &tx,
-            Some(id),
-            &handled.reference,
-            handled.sender.as_deref(),
-            handled.message_id.as_deref(),
-            effects,
-            now,
-        )?;
+        let mut submissions = Vec::new();
+        let mut waiting = Vec::new();
+        for form in forms {
+            let applied = roster::apply(
+                &tx,
+                Some(id),
+                form.reference,
+                handled.sender.as_deref(),
+                handled.message_id.as_deref(),
+                form.effects,
+                now,
+            )?;
+            insert_answers(&tx, Some(id), applied, form.answers, now)?;
+            submissions.push(applied.submission);
+            if let Some(roster::SubmissionWrite::New { state, .. }) = &form.effects.submission {
+                if state == "pending" {
+                    waiting.push(applied.submission);
+                }
+            }
+        }
+        let link = match waiting.as_slice() {
+            [one] => *one,
+            _ => None,
+        };
+        let shared_applied = roster::Applied {
+            submission: link,
+            review: None,
+        };
+        insert_answers(&tx, Some(id), shared_applied, shared, now)?;
         tx.commit()?;
-        Ok((id, submission))
+        Ok((id, submissions))
     }
 
     /// Stores a person's action (a review resolved from the command line):
@@ -384,16 +448,10 @@ impl Store {
         now: &str,
     ) -> Result<Option<i64>, StoreError> {
         let tx = self.conn.transaction()?;
-        let submission = roster::apply(&tx, None, "", None, None, effects, now)?;
-        for a in answers {
-            tx.execute(
-                "INSERT INTO outbox (message, submission, kind, recipient, message_id, bytes, next_attempt_at, created_at)
-                 VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![submission, a.kind, a.recipient, a.message_id, a.bytes, now],
-            )?;
-        }
+        let applied = roster::apply(&tx, None, "", None, None, effects, now)?;
+        insert_answers(&tx, None, applied, answers, now)?;
         tx.commit()?;
-        Ok(submission)
+        Ok(applied.submission)
     }
 
     /// Handled messages that still have to be moved.

@@ -209,7 +209,15 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-/// Writes a message's effects; returns the submission's id, if any.
+/// What `apply` wrote that the message's answers refer to.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Applied {
+    pub submission: Option<i64>,
+    /// The review it opened.
+    pub review: Option<i64>,
+}
+
+/// Writes a message's effects; returns the submission and review it wrote.
 pub(super) fn apply(
     tx: &Transaction<'_>,
     message: Option<i64>,
@@ -218,7 +226,7 @@ pub(super) fn apply(
     source_message_id: Option<&str>,
     effects: &Effects,
     now: &str,
-) -> Result<Option<i64>, StoreError> {
+) -> Result<Applied, StoreError> {
     let submission = match &effects.submission {
         None => None,
         Some(SubmissionWrite::New {
@@ -271,10 +279,6 @@ pub(super) fn apply(
             "INSERT OR IGNORE INTO submission_messages (submission, message) VALUES (?1, ?2)",
             params![id, message],
         )?;
-        tx.execute(
-            "UPDATE outbox SET submission = ?1 WHERE message = ?2",
-            params![id, message],
-        )?;
     }
     for old in &effects.supersede {
         if Some(*old) != submission {
@@ -315,18 +319,13 @@ pub(super) fn apply(
             ],
         )?;
     }
+    let mut review = None;
     if let (Some(reason), Some(sub)) = (&effects.open_review, submission) {
         tx.execute(
             "INSERT INTO reviews (submission, reason, state, created_at) VALUES (?1, ?2, 'open', ?3)",
             params![sub, reason, now],
         )?;
-        let review = tx.last_insert_rowid();
-        if let Some(message) = message {
-            tx.execute(
-                "UPDATE outbox SET review = ?1 WHERE message = ?2 AND kind = 'review_notice'",
-                params![review, message],
-            )?;
-        }
+        review = Some(tx.last_insert_rowid());
     }
     if let Some(r) = &effects.resolve_review {
         tx.execute(
@@ -340,7 +339,7 @@ pub(super) fn apply(
             params![now, actor, action, detail],
         )?;
     }
-    Ok(submission)
+    Ok(Applied { submission, review })
 }
 
 fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
