@@ -35,6 +35,8 @@ pub enum Method {
     Text,
     #[serde(rename = "html")]
     Html,
+    #[serde(rename = "doc")]
+    Doc,
     #[serde(rename = "docx")]
     Docx,
     #[serde(rename = "odt")]
@@ -43,6 +45,8 @@ pub enum Method {
     PdfText,
     #[serde(rename = "pdf-form")]
     PdfForm,
+    #[serde(rename = "rtf")]
+    Rtf,
     #[serde(rename = "ocr")]
     Ocr,
 }

@@ -4,6 +4,7 @@
 //! bounded by `Limits` and runs under `catch_unwind`, so a broken or hostile
 //! file gives `Unreadable`, never a crash.
 
+pub mod doc;
 pub mod docx;
 pub mod html;
 pub mod image;
@@ -15,6 +16,7 @@ mod office;
 pub mod pdf;
 pub mod pdf_form;
 pub mod pdf_page;
+pub mod rtf;
 pub mod tnef;
 
 use crate::form::Key;
@@ -69,12 +71,15 @@ pub enum ImageKind {
 /// What the bytes of an attachment are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Word 97-2003 (a compound file with a WordDocument stream).
+    Doc,
     Docx,
     Odt,
     Pdf,
     Image,
     Html,
     Text,
+    Rtf,
     /// Outlook's winmail.dat, which packs other files.
     Tnef,
     Other,
@@ -84,7 +89,10 @@ impl Kind {
     /// A document that opens or fails to open: one that fails may be the
     /// form, so a person must look (form-contract rule 14).
     pub fn is_document(self) -> bool {
-        matches!(self, Kind::Docx | Kind::Odt | Kind::Pdf)
+        matches!(
+            self,
+            Kind::Doc | Kind::Docx | Kind::Odt | Kind::Pdf | Kind::Rtf
+        )
     }
 }
 
@@ -96,6 +104,20 @@ pub fn sniff(att: &Attachment) -> Kind {
     // Before the PDF test: a PDF packed in a winmail.dat starts near its top.
     if data.starts_with(&tnef::SIGNATURE) {
         return Kind::Tnef;
+    }
+    if doc::is_doc(data) {
+        // .xls, .msg and other compound files are not Word documents.
+        return if doc::is_word_document(data)
+            || name.ends_with(".doc")
+            || ct == "application/msword"
+        {
+            Kind::Doc
+        } else {
+            Kind::Other
+        };
+    }
+    if rtf::is_rtf(data) {
+        return Kind::Rtf;
     }
     if data.starts_with(b"%PDF-") || data.windows(5).take(1024).any(|w| w == b"%PDF-") {
         return Kind::Pdf;
@@ -190,7 +212,13 @@ pub fn read_files(
                 content_id: None,
             };
             let kind = sniff(&inner);
-            (inner.name.clone(), kind, read(&inner, limits, ocr))
+            // The message's own RTF body is named after the winmail.dat.
+            let name = if inner.name.is_empty() {
+                att.name.clone()
+            } else {
+                inner.name.clone()
+            };
+            (name, kind, read(&inner, limits, ocr))
         })
         .collect();
     if let Some(problem) = unpacked.problem {
@@ -231,6 +259,9 @@ pub fn read(att: &Attachment, limits: &Limits, ocr: Option<&dyn Ocr>) -> Extract
         // Word and LibreOffice documents (docx.rs, odt.rs).
         Kind::Docx => guarded("Word", || docx::read(&att.data, limits)),
         Kind::Odt => guarded("LibreOffice", || odt::read(&att.data, limits)),
+        // Word 97-2003 and RTF (doc.rs, rtf.rs).
+        Kind::Doc => guarded("Word 97-2003", || doc::read(&att.data, limits)),
+        Kind::Rtf => guarded("RTF", || rtf::read(&att.data, limits)),
         // PDF, fillable PDF and scans (pdf.rs, ocr.rs).
         Kind::Pdf => guarded("PDF", || pdf::read(&att.data, limits, ocr)),
         Kind::Image => match image::judge(&att.data, att.referenced, limits) {

@@ -6,6 +6,7 @@
 //! problem, never a panic. It must not read the files it unpacks: `attach`
 //! reads each one like any other attachment.
 
+mod lzfu;
 mod props;
 
 use crate::limits::Limits;
@@ -24,6 +25,8 @@ const ATT_ATTACH_REND_DATA: u16 = 0x9002;
 const ATT_ATTACH_TITLE: u16 = 0x8010;
 const ATT_ATTACH_DATA: u16 = 0x800F;
 const ATT_ATTACHMENT: u16 = 0x9005;
+/// The message's MAPI properties, where Outlook keeps the RTF body.
+const ATT_MSG_PROPS: u16 = 0x9003;
 /// One file packed in a winmail.dat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InnerFile {
@@ -50,6 +53,9 @@ struct Pending {
     display_name: Option<String>,
     content_type: String,
     data: Option<Vec<u8>>,
+    /// The message's compressed RTF body (`PR_RTF_COMPRESSED`), for the
+    /// message-level properties.
+    rtf: Option<Vec<u8>>,
 }
 
 /// Bytes read front to back, each read checked against what is left.
@@ -120,6 +126,34 @@ pub fn read(data: &[u8], limits: &Limits) -> Unpacked {
         if level != LEVEL_MESSAGE && level != LEVEL_ATTACHMENT {
             out.problem = Some(format!("it is damaged at byte {start} (level {level})"));
             break;
+        }
+        if level == LEVEL_MESSAGE && id == ATT_MSG_PROPS {
+            // Outlook's "Rich Text" mail keeps its body here, not in the
+            // MIME parts: it is read like an attached .rtf (named after the
+            // winmail.dat by the caller).
+            let mut message = Pending::default();
+            if let Err(problem) = properties(value, &mut message, &mut budget, limits) {
+                out.problem = Some(problem);
+                break;
+            }
+            if let Some(compressed) = message.rtf {
+                match lzfu::decompress(&compressed, budget) {
+                    Ok(rtf) if spend(&mut budget, rtf.len()) => out.files.push(InnerFile {
+                        name: String::new(),
+                        content_type: "application/rtf".into(),
+                        data: rtf,
+                    }),
+                    Ok(_) => {
+                        out.problem = Some(over_budget(limits));
+                        break;
+                    }
+                    Err(why) => {
+                        out.problem = Some(format!("its RTF body cannot be unpacked: {why}"));
+                        break;
+                    }
+                }
+            }
+            continue;
         }
         if level != LEVEL_ATTACHMENT {
             continue;

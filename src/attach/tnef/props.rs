@@ -12,6 +12,8 @@ const PR_ATTACH_DATA_BIN: u16 = 0x3701;
 const PR_ATTACH_FILENAME: u16 = 0x3704;
 const PR_ATTACH_LONG_FILENAME: u16 = 0x3707;
 const PR_ATTACH_MIME_TAG: u16 = 0x370E;
+/// The message's body as compressed RTF (message-level properties).
+const PR_RTF_COMPRESSED: u16 = 0x1009;
 /// MAPI property types whose values have a length of their own.
 const PT_STRING8: u16 = 0x001E;
 const PT_UNICODE: u16 = 0x001F;
@@ -69,6 +71,12 @@ pub(super) fn properties(
                         return Err(over_budget(limits));
                     }
                     file.data = Some(bytes.to_vec());
+                }
+                (PR_RTF_COMPRESSED, PT_BINARY) if file.rtf.is_none() => {
+                    if !spend(budget, bytes.len()) {
+                        return Err(over_budget(limits));
+                    }
+                    file.rtf = Some(bytes.to_vec());
                 }
                 (PR_ATTACH_LONG_FILENAME, _) => file.long_name = text(base, bytes),
                 (PR_ATTACH_FILENAME, _) => file.short_name = text(base, bytes),
