@@ -104,7 +104,9 @@ fn to_text(data: &[u8], limits: &Limits) -> Result<String, String> {
                 text.push(c, piece.fc + k);
             }
         } else {
-            let units = bytes.chunks_exact(2).map(|u| u16::from_le_bytes([u[0], u[1]]));
+            let units = bytes
+                .chunks_exact(2)
+                .map(|u| u16::from_le_bytes([u[0], u[1]]));
             let mut fc = piece.fc;
             for c in char::decode_utf16(units) {
                 let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
@@ -166,7 +168,10 @@ impl Fib {
             return Err("the Word document is encrypted".into());
         }
         if nfib < NFIB_WORD97 {
-            return Err("the Word document is in the Word 6/95 format, which is not read: save it as .docx".into());
+            return Err(
+                "the Word document is in the Word 6/95 format, which is not read: save it as .docx"
+                    .into(),
+            );
         }
         let csw = usize::from(u16_at(word, FIB_BASE).ok_or_else(damaged)?);
         let at = FIB_BASE + 2 + csw * 2;
@@ -479,7 +484,9 @@ mod tests {
                 bytes.len()
             } else {
                 let units: Vec<u16> = text.encode_utf16().collect();
-                units.iter().for_each(|u| word.extend_from_slice(&u.to_le_bytes()));
+                units
+                    .iter()
+                    .for_each(|u| word.extend_from_slice(&u.to_le_bytes()));
                 fcs.push(fc);
                 units.len()
             };
@@ -488,13 +495,18 @@ mod tests {
         put32(&mut word, CCP_TEXT_AT, cps[cps.len() - 1]);
         let mut table = vec![0x01, 0x02, 0x00, 0xAA, 0xBB, 0x02];
         table.extend_from_slice(&((cps.len() * 4 + fcs.len() * 8) as u32).to_le_bytes());
-        cps.iter().for_each(|cp| table.extend_from_slice(&cp.to_le_bytes()));
+        cps.iter()
+            .for_each(|cp| table.extend_from_slice(&cp.to_le_bytes()));
         for fc in fcs {
             table.extend_from_slice(&[0, 0]);
             table.extend_from_slice(&fc.to_le_bytes());
             table.extend_from_slice(&[0, 0]);
         }
-        put32(&mut word, RG_FC_LCB_AT + PAIR_CLX * 8 + 4, table.len() as u32);
+        put32(
+            &mut word,
+            RG_FC_LCB_AT + PAIR_CLX * 8 + 4,
+            table.len() as u32,
+        );
         if !paragraphs.is_empty() {
             let page = word.len().div_ceil(PAGE);
             word.resize((page + 1) * PAGE, 0);
@@ -517,7 +529,11 @@ mod tests {
             for v in [TEXT_AT as u32, paragraphs[runs - 1].0 as u32, page as u32] {
                 table.extend_from_slice(&v.to_le_bytes());
             }
-            put32(&mut word, RG_FC_LCB_AT + PAIR_PLCF_BTE_PAPX * 8, plcf as u32);
+            put32(
+                &mut word,
+                RG_FC_LCB_AT + PAIR_PLCF_BTE_PAPX * 8,
+                plcf as u32,
+            );
             put32(&mut word, RG_FC_LCB_AT + PAIR_PLCF_BTE_PAPX * 8 + 4, 12);
         }
         (word, table)
@@ -599,7 +615,10 @@ mod tests {
         let whole = pack(&word, &table);
         unreadable(&pack(&word[..TEXT_AT + 10], &table), DAMAGED);
         unreadable(&whole[..whole.len() / 2], "");
-        unreadable(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 not really", "compound file");
+        unreadable(
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1 not really",
+            "compound file",
+        );
         let mut past_end = table.clone();
         put32(&mut past_end, PLC_AT + 3 * 4 + 2, 0x0FFF_FFFF);
         unreadable(&pack(&word, &past_end), DAMAGED);
@@ -623,7 +642,12 @@ mod tests {
     #[test]
     fn any_changed_byte_of_the_tables_gives_a_result_not_a_panic() {
         let row = "A\u{7}B\u{7}\u{7}\r";
-        let ends = [(TEXT_AT + 2, false), (TEXT_AT + 4, false), (TEXT_AT + 5, true), (TEXT_AT + 6, false)];
+        let ends = [
+            (TEXT_AT + 2, false),
+            (TEXT_AT + 4, false),
+            (TEXT_AT + 5, true),
+            (TEXT_AT + 6, false),
+        ];
         let (word, table) = streams(&[(true, row), (false, "C\r")], &ends);
         for at in 0..table.len() {
             for value in [0x00, 0x7F, 0xFF] {

@@ -56,6 +56,65 @@ pub fn judge(data: &[u8], referenced: bool, limits: &Limits) -> Verdict {
     Verdict::Page { width, height }
 }
 
+/// The EXIF orientation (1-8) of a JPEG, if it has one: how a viewer must
+/// turn the stored pixels to show the photo upright (6: a quarter turn
+/// clockwise, as a phone held upright stores its photos).
+pub fn exif_orientation(data: &[u8]) -> Option<u16> {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut at = 2;
+    // Segments until the image data starts; each length is checked.
+    for _ in 0..64 {
+        let marker = *data.get(at + 1)?;
+        if data[at] != 0xFF || marker == 0xD9 || marker == 0xDA {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([*data.get(at + 2)?, *data.get(at + 3)?]));
+        let segment = data.get(at + 4..at + 2 + len.max(2))?;
+        if marker == 0xE1 && segment.starts_with(b"Exif\0\0") {
+            return tiff_orientation(&segment[6..]);
+        }
+        at += 2 + len;
+    }
+    None
+}
+
+/// The Orientation tag (0x0112) of the first IFD of a TIFF header.
+fn tiff_orientation(tiff: &[u8]) -> Option<u16> {
+    let little = match tiff.get(0..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let u16_at = |at: usize| {
+        tiff.get(at..at + 2).map(|b| {
+            if little {
+                u16::from_le_bytes([b[0], b[1]])
+            } else {
+                u16::from_be_bytes([b[0], b[1]])
+            }
+        })
+    };
+    let u32_at = |at: usize| {
+        tiff.get(at..at + 4).map(|b| {
+            let b = [b[0], b[1], b[2], b[3]];
+            if little {
+                u32::from_le_bytes(b)
+            } else {
+                u32::from_be_bytes(b)
+            }
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let count = usize::from(u16_at(ifd)?);
+    (0..count.min(256))
+        .map(|n| ifd + 2 + n * 12)
+        .find(|entry| u16_at(*entry) == Some(0x0112))
+        .and_then(|entry| u16_at(entry + 8))
+        .filter(|v| (1..=8).contains(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +127,66 @@ mod tests {
         out.extend(height.to_be_bytes());
         out.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
         out
+    }
+
+    /// A JPEG start with an EXIF segment holding one Orientation entry.
+    fn jpeg_with_orientation(value: u16, little: bool) -> Vec<u8> {
+        let mut tiff = Vec::new();
+        let w16 = |v: u16| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        let w32 = |v: u32| {
+            if little {
+                v.to_le_bytes()
+            } else {
+                v.to_be_bytes()
+            }
+        };
+        tiff.extend(if little { b"II" } else { b"MM" });
+        tiff.extend(w16(42));
+        tiff.extend(w32(8));
+        tiff.extend(w16(1));
+        tiff.extend(w16(0x0112));
+        tiff.extend(w16(3));
+        tiff.extend(w32(1));
+        tiff.extend(w16(value));
+        tiff.extend([0, 0]);
+        tiff.extend(w32(0));
+        let mut segment = b"Exif\0\0".to_vec();
+        segment.extend(tiff);
+        let mut out = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        out.extend(
+            u16::try_from(segment.len() + 2)
+                .expect("small")
+                .to_be_bytes(),
+        );
+        out.extend(segment);
+        out.extend([0xFF, 0xDA, 0, 2]);
+        out
+    }
+
+    #[test]
+    fn exif_orientation_of_a_phone_photo() {
+        for value in [1, 3, 6, 8] {
+            assert_eq!(
+                exif_orientation(&jpeg_with_orientation(value, true)),
+                Some(value)
+            );
+            assert_eq!(
+                exif_orientation(&jpeg_with_orientation(value, false)),
+                Some(value)
+            );
+        }
+        assert_eq!(exif_orientation(&jpeg_with_orientation(9, true)), None);
+        assert_eq!(exif_orientation(b"\xFF\xD8\xFF\xDA"), None);
+        assert_eq!(exif_orientation(b"not a jpeg"), None);
+        let mut cut = jpeg_with_orientation(6, true);
+        cut.truncate(20);
+        assert_eq!(exif_orientation(&cut), None);
     }
 
     #[test]

@@ -110,6 +110,13 @@ impl Ocr for TesseractOcr {
                 write(&input, data)?;
                 vec![heic_to_png(heif_convert, &input, dir.path(), per_page)?]
             }
+            // A phone photo stored sideways with an EXIF orientation is
+            // turned upright first: Tesseract does not read EXIF.
+            ImageKind::Image if super::image::exif_orientation(data).is_some_and(|o| o != 1) => {
+                let upright = dir.path().join("upright.png");
+                upright_png(data, &upright)?;
+                vec![upright]
+            }
             ImageKind::Image => {
                 let input = dir.path().join("image");
                 write(&input, data)?;
@@ -140,25 +147,17 @@ impl Ocr for TesseractOcr {
         }
         let mut lines = Vec::new();
         for (n, image) in images.iter().take(pages as usize).enumerate() {
-            let deadline = Instant::now() + per_page;
-            // Swedish and English together read `@` that Swedish alone reads as
-            // `Q`, but may lose å/ä/ö to English; Swedish alone keeps them. The
-            // two readings run side by side.
-            let mixed = dir.path().join(format!("a{n}"));
-            let swedish = dir.path().join(format!("b{n}"));
-            let first = start(&mut self.command(image, &mixed, &self.languages), None)?;
-            let second = if self.languages == "swe" {
-                None
-            } else {
-                Some(start(&mut self.command(image, &swedish, "swe"), None)?)
-            };
-            finish(first, deadline)?;
-            let mut words = read_tsv(&mixed)?;
-            if let Some(second) = second {
-                finish(second, deadline)?;
-                keep_swedish_letters(&mut words, &read_tsv(&swedish)?);
+            let mut page = self.read_page(image, dir.path(), n, "6", per_page)?;
+            // A page turned sideways or upside down (a scan fed in the wrong
+            // way) reads as noise as a single block: Tesseract's automatic
+            // layout with orientation detection turns it first.
+            if labels(&page) < 2 {
+                let turned = self.read_page(image, dir.path(), n, "1", per_page)?;
+                if labels(&turned) > labels(&page) {
+                    page = turned;
+                }
             }
-            lines.extend(join_lines(&words));
+            lines.extend(page);
         }
         Ok(lines)
     }
@@ -169,16 +168,71 @@ impl Ocr for TesseractOcr {
 }
 
 impl TesseractOcr {
-    fn command(&self, image: &Path, base: &Path, languages: &str) -> Command {
+    /// Reads one page image with a page segmentation mode (`6`: one block
+    /// of text, as a form is; `1`: automatic, with orientation detection).
+    fn read_page(
+        &self,
+        image: &Path,
+        dir: &Path,
+        n: usize,
+        psm: &str,
+        per_page: Duration,
+    ) -> Result<Vec<(String, f32)>, String> {
+        let deadline = Instant::now() + per_page;
+        // Swedish and English together read `@` that Swedish alone reads as
+        // `Q`, but may lose å/ä/ö to English; Swedish alone keeps them. The
+        // two readings run side by side.
+        let mixed = dir.join(format!("a{n}-{psm}"));
+        let swedish = dir.join(format!("b{n}-{psm}"));
+        let first = start(&mut self.command(image, &mixed, &self.languages, psm), None)?;
+        let second = if self.languages == "swe" {
+            None
+        } else {
+            Some(start(&mut self.command(image, &swedish, "swe", psm), None)?)
+        };
+        finish(first, deadline)?;
+        let mut words = read_tsv(&mixed)?;
+        if let Some(second) = second {
+            finish(second, deadline)?;
+            keep_swedish_letters(&mut words, &read_tsv(&swedish)?);
+        }
+        Ok(join_lines(&words))
+    }
+
+    fn command(&self, image: &Path, base: &Path, languages: &str, psm: &str) -> Command {
         let mut cmd = Command::new(&self.tesseract);
         cmd.arg(image)
             .arg(base)
-            .args(["-l", languages, "--psm", "6"])
+            .args(["-l", languages, "--psm", psm])
             // Sauvola's local threshold copes with a copier's grey background.
             .args(["-c", "thresholding_method=2", "tsv"])
             .env("OMP_THREAD_LIMIT", "1");
         cmd
     }
+}
+
+/// How many of the lines begin with a form label.
+fn labels(lines: &[(String, f32)]) -> usize {
+    lines
+        .iter()
+        .filter(|(text, _)| crate::text::labels::label(text.trim()).is_some())
+        .count()
+}
+
+/// Decodes a JPEG, turns it as its EXIF orientation says, and writes it as
+/// PNG. The image's size was checked against `limits.max_image_pixels`
+/// before OCR was asked.
+fn upright_png(data: &[u8], out: &Path) -> Result<(), String> {
+    use image::ImageDecoder;
+    let fail = |e: image::ImageError| format!("the photo cannot be decoded: {e}");
+    let mut decoder =
+        image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(data)).map_err(fail)?;
+    let orientation = decoder.orientation().map_err(fail)?;
+    let mut picture = image::DynamicImage::from_decoder(decoder).map_err(fail)?;
+    picture.apply_orientation(orientation);
+    picture
+        .save_with_format(out, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot write the upright photo: {e}"))
 }
 
 fn read_tsv(base: &Path) -> Result<Vec<Word>, String> {

@@ -114,8 +114,16 @@ pub fn to_text(data: &[u8], limits: &Limits) -> Result<String, String> {
 }
 
 fn start(data: &[u8]) -> Option<usize> {
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let at = bom + data[bom..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let at = bom
+        + data[bom..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
     data[at..].starts_with(b"{\\rtf").then_some(at)
 }
 
@@ -229,7 +237,11 @@ impl Reader {
             return at;
         };
         if c.is_ascii_alphabetic() {
-            let end = at + rtf[at..].iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            let end = at
+                + rtf[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphabetic())
+                    .count();
             let word = std::str::from_utf8(&rtf[at..end]).unwrap_or_default();
             let (param, mut next) = parameter(rtf, end);
             if rtf.get(next) == Some(&b' ') {
@@ -342,7 +354,8 @@ impl Reader {
                 None
             }
             0xDC00..=0xDFFF => self.high.take().and_then(|high| {
-                let pair = 0x1_0000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                let pair =
+                    0x1_0000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
                 char::from_u32(pair)
             }),
             _ => {
@@ -556,7 +569,10 @@ mod tests {
     #[test]
     fn characters() {
         check(&[
-            (r#"{\rtf1\ansi\ansicpg1252 \'e5\'e4\'f6\'c5\'c4\'d6}"#, "åäöÅÄÖ"),
+            (
+                r#"{\rtf1\ansi\ansicpg1252 \'e5\'e4\'f6\'c5\'c4\'d6}"#,
+                "åäöÅÄÖ",
+            ),
             (r#"{\rtf1 \u229?r}"#, "år"),
             (r#"{\rtf1 \uc2\u246 oo!}"#, "ö!"),
             (r#"{\rtf1 \u-10179?\u-8694?}"#, "\u{1F60A}"),
@@ -580,11 +596,7 @@ mod tests {
             ),
             (nested.as_str(), "x"),
         ]);
-        let deep = format!(
-            r"{{\rtf1 {}x{}}}",
-            "{".repeat(100_000),
-            "}".repeat(100_000)
-        );
+        let deep = format!(r"{{\rtf1 {}x{}}}", "{".repeat(100_000), "}".repeat(100_000));
         let got = to_text(deep.as_bytes(), &Limits::default());
         assert!(got.as_ref().is_err_and(|e| e.contains("deeper")), "{got:?}");
     }
@@ -642,6 +654,9 @@ mod tests {
 
     #[test]
     fn en_space_runs() {
-        assert_eq!(drop_empty_fields("Namn:\t\u{2002}\u{2002}\nA\u{2002}B"), "Namn:\t\nA B");
+        assert_eq!(
+            drop_empty_fields("Namn:\t\u{2002}\u{2002}\nA\u{2002}B"),
+            "Namn:\t\nA B"
+        );
     }
 }

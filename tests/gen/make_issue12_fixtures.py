@@ -268,9 +268,12 @@ def written_lines(v):
 # Pictures: the printed form, photos, scans
 # --------------------------------------------------------------------------
 
-def font(size, bold=False):
-    return ImageFont.truetype(os.path.join(FONT_DIR, "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"),
-                              size)
+FORM_FONT = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+
+
+def font(size, bold=False, faces=None):
+    regular, heavy = faces or FORM_FONT
+    return ImageFont.truetype(os.path.join(FONT_DIR, heavy if bold else regular), size)
 
 
 def form_page(v, width, height, scribble_seed=None):

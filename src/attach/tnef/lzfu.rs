@@ -20,9 +20,8 @@ const PREFIX: &[u8; 207] = b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\
 pub fn decompress(data: &[u8], max_out: usize) -> Result<Vec<u8>, String> {
     let cut = || "the compressed RTF is cut off".to_string();
     let header = data.get(..HEADER).ok_or_else(cut)?;
-    let field = |i: usize| {
-        u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]])
-    };
+    let field =
+        |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
     let comp_size = usize::try_from(field(0)).map_err(|_| cut())?;
     let raw_size = usize::try_from(field(4)).map_err(|_| cut())?;
     let limit = raw_size.min(max_out);
