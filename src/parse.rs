@@ -210,7 +210,14 @@ fn collect(
             unreadable,
         );
     }
+    let mut seen_images = std::collections::HashSet::new();
     for att in &mail.attachments {
+        // The same picture twice (a logo in a reply chain, a photo pasted
+        // again) is read once.
+        if attach::sniff(att) == attach::Kind::Image && !seen_images.insert(fingerprint(&att.data))
+        {
+            continue;
+        }
         // A winmail.dat gives one result per file packed in it.
         for (name, kind, extracted) in attach::read_files(att, ctx.limits, ctx.ocr) {
             let att_source = source.map_or_else(|| format!("attachment:{name}"), str::to_string);
@@ -388,6 +395,14 @@ impl Candidate {
     fn is_attachment_message(&self) -> bool {
         self.is_attachment && matches!(self.method, Method::Text | Method::Html)
     }
+}
+
+/// A fingerprint of bytes, to tell a repeated picture.
+fn fingerprint(data: &[u8]) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut hasher);
+    (data.len(), hasher.finish())
 }
 
 fn body_text(mail: &Mail) -> String {

@@ -422,3 +422,48 @@ async fn the_digest_arrives_in_the_strategists_mailbox_with_its_files() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(messages(&w.bot, 1).await.len(), before);
 }
+
+/// A typed form for one organisation, addresses on `domain`.
+fn typed_form(org: &str, rep: &str, sub: &str, domain: &str) -> String {
+    let mail = |name: &str| name.to_lowercase().replace(' ', ".") + "@" + domain;
+    format!(
+        "Organisation: {org}\r\nRepresentant: {rep}\r\nMejladress: {}\r\nErsättare: {sub}\r\nMejladress: {}\r\n\
+         Interna kontaktvägar: Ledningsgruppen\r\nAnsvarig chef: Eva Ek\r\nTitel: Förvaltningschef\r\n\
+         Mejl/telefon: eva.ek@{domain}\r\nDatum: 2026-12-01\r\n",
+        mail(rep),
+        mail(sub)
+    )
+}
+
+#[tokio::test]
+async fn two_forms_in_one_mail_give_two_registrations_and_one_answer() {
+    let w = World::new("two-forms");
+    let kim = w.address("kim", "regiondalarna.test");
+    w.once();
+    let mail = format!(
+        "From: -\r\nTo: -\r\nMessage-ID: <->\r\nSubject: Blanketter för regionen och barnahuset\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         Hej! Här kommer båda blanketterna.\r\n\r\n{}\r\n{}\r\nHälsningar\r\nKim\r\n",
+        typed_form("Region Dalarna", "Lisa Ek", "Johan Berg", "regiondalarna.test"),
+        typed_form("Barnahus Dalarna", "Emma Sand", "Oskar Wall", "regiondalarna.test"),
+    );
+    send_and_pass(&w, &mail, &kim, "two-forms").await;
+    let listed = roster(&w);
+    let mut names: Vec<&str> = listed
+        .iter()
+        .filter_map(|r| r["organisation"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Barnahus Dalarna", "Region Dalarna"], "{listed:#?}");
+    let answers = messages(&kim, 1).await;
+    assert_eq!(answers.len(), 1, "one answer covers both forms");
+    let (subject, text) = read(&answers[0]);
+    assert!(subject.starts_with("Re: "), "{subject}");
+    assert!(
+        text.contains("Region Dalarna") && text.contains("Barnahus Dalarna"),
+        "{text}"
+    );
+    // Nothing more arrives for Kim.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(messages(&kim, 1).await.len(), 1);
+}
