@@ -2,7 +2,11 @@
 //! fixture (bodies, .docx/.odt, PDF), read from tests/fixtures. A plain bench
 //! binary (no harness) keeps the dependency tree lean; it prints one line per
 //! group. Scans are left out: OCR time is measured per page by bench/ocr.sh.
+//! Last, a typed form with a 60 KB signature logo against the same form
+//! without it, with the real OCR when it is installed: the logo must cost no
+//! OCR run (within 2× of the plain message).
 
+use blankett::attach::{default_ocr, Ocr};
 use blankett::form::default_required;
 use blankett::limits::Limits;
 use blankett::organisations::Organisations;
@@ -30,6 +34,74 @@ fn group(name: &str) -> &'static str {
     } else {
         "body"
     }
+}
+
+const FORM_TEXT: &str = "Organisation: Orsa kommun\r\nRepresentant: Linnea Ström\r\nMejladress: linnea.strom@orsa.test\r\n\
+    Ersättare: Erik Jansson\r\nMejladress: erik.jansson@orsa.test\r\nInterna kontaktvägar: Intranätet\r\n\
+    Ansvarig chef: Ulla Persson\r\nTitel: Socialchef\r\nMejl/telefon: ulla.persson@orsa.test\r\nDatum: 2026-12-05\r\n";
+
+/// A typed form in plain text and HTML, with or without a 200 × 60 logo
+/// (padded to 60 KB) that the HTML shows by cid.
+fn signed_form(logo: bool) -> Vec<u8> {
+    let html = format!("<p>{}</p>", FORM_TEXT.replace("\r\n", "<br>"));
+    let mut png =
+        b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\xc8\0\0\0\x3c\x08\x02\0\0\0\0\0\0\0".to_vec();
+    png.resize(60_000, 0x55);
+    let encoded: String = png
+        .chunks(57)
+        .map(|c| format!("{}\r\n", encode(c)))
+        .collect();
+    let (img, part) = if logo {
+        (
+            "<p><img src=\"cid:logo@x\"></p>",
+            format!(
+                "--r\r\nContent-Type: image/png; name=image001.png\r\nContent-ID: <logo@x>\r\n\
+                 Content-Disposition: inline; filename=image001.png\r\nContent-Transfer-Encoding: base64\r\n\r\n{encoded}"
+            ),
+        )
+    } else {
+        ("", String::new())
+    };
+    format!(
+        "From: a@orsa.test\r\nTo: s@l.test\r\nSubject: Blankett\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n\
+         --a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{FORM_TEXT}\r\n--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         {html}{img}\r\n--a--\r\n{part}--r--\r\n"
+    )
+    .into_bytes()
+}
+
+fn encode(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                A[((v >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+/// Messages per second for one message, over at least a second.
+fn rate(bytes: &[u8], ctx: &Context<'_>) -> f64 {
+    let _ = parse(bytes, ctx);
+    let start = Instant::now();
+    let mut count = 0u64;
+    while start.elapsed() < Duration::from_secs(1) {
+        std::hint::black_box(parse(std::hint::black_box(bytes), ctx).ok());
+        count += 1;
+    }
+    count as f64 / start.elapsed().as_secs_f64()
 }
 
 fn main() {
@@ -84,4 +156,16 @@ fn main() {
             secs * 1000.0 / count as f64
         );
     }
+    let ocr = default_ocr();
+    let with_ocr = Context {
+        ocr: ocr.as_ref().map(|o| o as &dyn Ocr),
+        ..ctx
+    };
+    let plain = rate(&signed_form(false), &with_ocr);
+    let logo = rate(&signed_form(true), &with_ocr);
+    println!(
+        "signature logo (OCR {}): {plain:.0} messages/s without, {logo:.0} with a 60 KB logo: {:.2}× the cost (must stay under 2×)",
+        if ocr.is_some() { "installed" } else { "not installed" },
+        plain / logo
+    );
 }
