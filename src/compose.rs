@@ -7,7 +7,7 @@ use crate::decide::{AnswerKind, ReviewReason};
 use crate::form::Key;
 use crate::mime::Mail;
 use crate::organisations::Organisations;
-use crate::report::Report;
+use crate::report::{Method, Report};
 use minijinja::value::Serde;
 use minijinja::{context, Environment, Value};
 use serde::Serialize;
@@ -180,6 +180,26 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// `[group]`: who the mail speaks for, so that another county's group runs
+/// blankett by changing the configuration, not the templates.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupConfig {
+    /// The group's name, as people know it.
+    pub name: String,
+    /// Who convenes it.
+    pub convener: String,
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        GroupConfig {
+            name: "Länsgrupp Mäns våld mot kvinnor och våld i nära relationer".into(),
+            convener: "Länsstyrelsen Dalarna".into(),
+        }
+    }
+}
+
 /// The compiled templates.
 pub struct Templates {
     env: Environment<'static>,
@@ -221,7 +241,16 @@ impl Templates {
                     message: e.to_string(),
                 })?;
         }
-        Ok(Templates { env })
+        let mut templates = Templates { env };
+        templates.set_group(&GroupConfig::default());
+        Ok(templates)
+    }
+
+    /// The group's name and convener, which every template sees as
+    /// `group_name` and `convener`.
+    pub fn set_group(&mut self, group: &GroupConfig) {
+        self.env.add_global("group_name", group.name.clone());
+        self.env.add_global("convener", group.convener.clone());
     }
 
     /// The built-in templates.
@@ -269,6 +298,9 @@ pub struct Extra<'a> {
     pub changes: &'a [(Key, Option<String>, Option<String>)],
     /// How a review was resolved.
     pub resolution: Option<&'static str>,
+    /// The organisation's registration as it stands (for a review notice:
+    /// what accepting would replace).
+    pub current: Option<&'a BTreeMap<Key, String>>,
 }
 
 /// A change as the templates see it.
@@ -324,6 +356,25 @@ pub fn variables(
         .unwrap_or_default();
     let subject = strip_reply_prefix(&mail.subject);
     let sender = mail.from_address.clone().unwrap_or_default();
+    // The name as the sender wrote it, where it differs from the list's.
+    let written = report
+        .fields
+        .get(&Key::Organisation)
+        .filter(|w| {
+            crate::organisations::normalise(w) != crate::organisations::normalise(&organisation)
+        })
+        .cloned();
+    let current: Vec<Item> = extra
+        .current
+        .map(|fields| {
+            fields
+                .iter()
+                .map(|(k, v)| item(*k, v.clone(), ""))
+                .collect()
+        })
+        .unwrap_or_default();
+    let first_registration =
+        !extra.changes.is_empty() && extra.changes.iter().all(|(_, before, _)| before.is_none());
     context! {
         subject => subject,
         sender => sender.clone(),
@@ -340,7 +391,27 @@ pub fn variables(
         limit => limit,
         role => extra.role,
         changes => Value::from(Serde(changes)),
+        first_registration => first_registration,
         resolution => extra.resolution,
+        source_text => source_text(&report.source, report.method),
+        organisation_written => written,
+        current => Value::from(Serde(current)),
+    }
+}
+
+/// Where and how a form was read, in plain Swedish: "i meddelandetexten",
+/// "i den bifogade filen Blankett.docx", "i den bifogade bilden IMG_1.jpg,
+/// en inskannad bild som lästes med textigenkänning".
+pub fn source_text(source: &str, method: Option<Method>) -> String {
+    match (source.strip_prefix("attachment:"), method) {
+        (Some(name), Some(Method::Ocr)) => {
+            format!("i den bifogade filen {name}, en inskannad bild som lästes med textigenkänning")
+        }
+        (Some(name), _) => format!("i den bifogade filen {name}"),
+        (None, Some(Method::Ocr)) => {
+            "i en inskannad bild som lästes med textigenkänning".to_string()
+        }
+        (None, _) => "i meddelandetexten".to_string(),
     }
 }
 
@@ -417,6 +488,7 @@ mod tests {
             Some("Karin".to_string()),
         )];
         let extra = Extra {
+            current: None,
             role: Some("substitute"),
             changes: &changes,
             resolution: Some("accepted"),

@@ -28,6 +28,8 @@ pub struct Config {
     pub trust: crate::authresults::TrustConfig,
     /// The roster digest by mail (`[digest]`).
     pub digest: DigestConfig,
+    /// The group's name and convener, as the mail names them (`[group]`).
+    pub group: crate::compose::GroupConfig,
 }
 
 /// How a connection is protected.

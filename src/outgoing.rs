@@ -120,10 +120,7 @@ pub fn build_with(
         MultiPart::alternative_plain_html(out.rendered.text.clone(), out.rendered.html.clone());
     let mut parts: Vec<SinglePart> = Vec::new();
     if let Some(original) = out.original {
-        parts.push(
-            Attachment::new("original.eml".to_string())
-                .body(original.to_vec(), content_type("message/rfc822")?),
-        );
+        parts.push(original_part(original)?);
     }
     for file in files {
         parts.push(
@@ -140,6 +137,42 @@ pub fn build_with(
         builder.multipart(mixed)?
     };
     Ok(message.formatted())
+}
+
+/// The original message, attached so that any mail client opens it. RFC
+/// 2046 allows a message/rfc822 part only in 7bit or 8bit (or binary), never
+/// quoted-printable or base64: when its lines fit (at most 998 bytes), it is
+/// attached as message/rfc822 in 7bit or 8bit; otherwise as a file,
+/// `original.eml` in base64, which mail clients still open as a message.
+fn original_part(original: &[u8]) -> Result<SinglePart, BuildError> {
+    use lettre::message::header::{ContentDisposition, ContentTransferEncoding};
+    use lettre::message::Body;
+    let mut bytes = original.to_vec();
+    if !bytes.ends_with(b"\n") {
+        bytes.extend_from_slice(b"\r\n");
+    }
+    // 8bit (RFC 2045): lines of at most 998 bytes ending in CRLF, no NUL.
+    let fits = bytes
+        .split(|b| *b == b'\n')
+        .all(|line| line.len() <= 999 && !line.contains(&0))
+        && bytes
+            .windows(2)
+            .all(|w| w[1] != b'\n' || w[0] == b'\r')
+        && bytes.first() != Some(&b'\n');
+    Ok(if fits {
+        let encoding = if bytes.is_ascii() {
+            ContentTransferEncoding::SevenBit
+        } else {
+            ContentTransferEncoding::EightBit
+        };
+        SinglePart::builder()
+            .header(content_type("message/rfc822")?)
+            .header(ContentDisposition::attachment("original.eml"))
+            .body(Body::dangerous_pre_encoded(bytes, encoding))
+    } else {
+        Attachment::new("original.eml".to_string())
+            .body(Body::new(bytes), content_type("application/octet-stream")?)
+    })
 }
 
 fn content_type(text: &str) -> Result<ContentType, BuildError> {
@@ -172,6 +205,65 @@ pub fn new_message_id(domain: &str) -> String {
 mod tests {
     use super::*;
     use crate::mime;
+
+    fn with_original(original: &[u8]) -> Vec<u8> {
+        let rendered = Rendered {
+            subject: "Granska".into(),
+            text: "Hej".into(),
+            html: "<p>Hej</p>".into(),
+        };
+        build(&Outgoing {
+            from: "Länsgruppen <strateg@lst.se>",
+            to: "strateg@lst.se",
+            rendered: &rendered,
+            message_id: "<x@lst.se>",
+            thread: &Thread::default(),
+            marker: "token",
+            original: Some(original),
+        })
+        .expect("builds")
+    }
+
+    #[test]
+    fn the_original_reads_back_as_a_message() {
+        let original = "From: Anna <anna@falun.se>\r\nTo: s@lst.se\r\nSubject: Blankett länsgrupp\r\n\
+            MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+            Organisation: Falu kommun\r\nErsättare: Åsa Öberg\r\n";
+        let bytes = with_original(original.as_bytes());
+        let text = String::from_utf8_lossy(&bytes);
+        let part = &text[text
+            .find("Content-Type: message/rfc822")
+            .unwrap_or_else(|| panic!("{text}"))..];
+        let headers = &part[..part.find("\r\n\r\n").expect("headers end")];
+        assert!(
+            !headers.contains("quoted-printable") && !headers.contains("base64"),
+            "{headers}"
+        );
+        // A standard parser finds the attached message's subject and body.
+        let mail = mime::read(&bytes, &crate::limits::Limits::default()).expect("parses");
+        let (_, inner) = &mail.attached_messages[0];
+        assert_eq!(inner.subject, "Blankett länsgrupp");
+        assert!(inner.bodies[0].text.contains("Ersättare: Åsa Öberg"));
+    }
+
+    #[test]
+    fn an_original_with_overlong_lines_is_attached_as_a_file() {
+        let long = "x".repeat(2000);
+        let original = format!("From: a@b.se\r\nSubject: Lång\r\n\r\n{long}\r\n");
+        let bytes = with_original(original.as_bytes());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("message/rfc822"),
+            "not a message part in base64"
+        );
+        let mail = mime::read(&bytes, &crate::limits::Limits::default()).expect("parses");
+        let file = mail
+            .attachments
+            .iter()
+            .find(|a| a.name == "original.eml")
+            .expect("the file");
+        assert!(String::from_utf8_lossy(&file.data).contains(&long));
+    }
 
     #[test]
     fn answers_thread_and_carry_the_loop_headers() {

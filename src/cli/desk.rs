@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// Reads the template folder named in the configuration, if any: each file
 /// there replaces the built-in template of the same name.
-pub fn templates(dir: Option<&Path>) -> Result<Templates> {
+pub fn templates(dir: Option<&Path>, group: &blankett::compose::GroupConfig) -> Result<Templates> {
     let mut overrides = BTreeMap::new();
     if let Some(dir) = dir {
         for (name, _) in BUILTIN {
@@ -34,7 +34,9 @@ pub fn templates(dir: Option<&Path>) -> Result<Templates> {
             }
         }
     }
-    Ok(Templates::new(&overrides)?)
+    let mut templates = Templates::new(&overrides)?;
+    templates.set_group(group);
+    Ok(templates)
 }
 
 /// The desk's setup. `from` is the answers' From; `send` is false for import.
@@ -66,7 +68,7 @@ pub fn setup(
             limits: config.limits.clone(),
             ocr,
         }),
-        templates: templates(config.answers.templates.as_deref())?,
+        templates: templates(config.answers.templates.as_deref(), &config.group)?,
         policy: Policy {
             strategist,
             own_address: own,

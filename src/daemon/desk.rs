@@ -465,6 +465,7 @@ pub fn build_several(
                         role: None,
                         changes: &intake.changes,
                         resolution: None,
+                        current: intake.current.as_ref(),
                     },
                 );
                 minijinja::context! { outcome => outcome_code(&intake.outcome), ..vars }
@@ -523,6 +524,7 @@ pub fn build_answers(
     let orgs = &setup.reader.organisations;
     let limit = setup.policy.max_per_day;
     let extra = |role: Option<Role>| Extra {
+        current: intake.current.as_ref(),
         role: role.map(Role::code),
         changes: &intake.changes,
         resolution: intake.resolution,

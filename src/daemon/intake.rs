@@ -38,6 +38,9 @@ pub struct Intake {
     pub changes: Vec<(Key, Option<String>, Option<String>)>,
     /// How a review was resolved (`accepted`, `rejected`, `edited`, `incomplete`).
     pub resolution: Option<&'static str>,
+    /// For a form held for review: the organisation's registration as it
+    /// stands, which accepting it would replace.
+    pub current: Option<Fields>,
 }
 
 static REFERENCE: LazyLock<Regex> =
@@ -71,6 +74,7 @@ impl Intake {
             original: None,
             changes: Vec::new(),
             resolution: None,
+            current: None,
         }
     }
 }
@@ -180,6 +184,17 @@ pub fn intake(
     if intake.report.status != Status::NotAForm {
         audit_claim(&mut intake, standing, &actor);
     }
+    with_current(store, intake)
+}
+
+/// A held form carries the organisation's registration as it stands, so
+/// that the review notice can say what accepting it would replace.
+fn with_current(store: &Store, mut intake: Intake) -> Result<Intake, DeskError> {
+    if matches!(intake.outcome, Outcome::Held(_)) {
+        if let Some(id) = intake.report.organisation_id.as_deref() {
+            intake.current = store.registration(id)?.map(|r| r.fields);
+        }
+    }
     Ok(intake)
 }
 
@@ -210,7 +225,7 @@ pub fn intake_several(
     for other in more {
         let mut intake = fresh(store, setup, mail, other, standing, sender.as_deref())?;
         audit_claim(&mut intake, standing, sender.as_deref().unwrap_or_default());
-        out.push(intake);
+        out.push(with_current(store, intake)?);
     }
     Ok(out)
 }
@@ -488,6 +503,7 @@ fn register(
                 original: None,
                 changes,
                 resolution: None,
+                current: None,
             })
         }
     }
