@@ -332,10 +332,20 @@ pub fn variables(
             after: after.clone(),
         })
         .collect();
+    let listed = report
+        .organisation_id
+        .as_deref()
+        .and_then(|id| organisations.get(id))
+        .map(|o| o.name.clone());
+    // The organisation by the list's name; the written one is
+    // `organisation_written`, for where it helps.
     let fields: Vec<Item> = report
         .fields
         .iter()
-        .map(|(k, v)| item(*k, v.clone(), ""))
+        .map(|(k, v)| match (k, &listed) {
+            (Key::Organisation, Some(name)) => item(*k, name.clone(), ""),
+            _ => item(*k, v.clone(), ""),
+        })
         .collect();
     let missing: Vec<Item> = report
         .missing

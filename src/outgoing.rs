@@ -155,9 +155,7 @@ fn original_part(original: &[u8]) -> Result<SinglePart, BuildError> {
     let fits = bytes
         .split(|b| *b == b'\n')
         .all(|line| line.len() <= 999 && !line.contains(&0))
-        && bytes
-            .windows(2)
-            .all(|w| w[1] != b'\n' || w[0] == b'\r')
+        && bytes.windows(2).all(|w| w[1] != b'\n' || w[0] == b'\r')
         && bytes.first() != Some(&b'\n');
     Ok(if fits {
         let encoding = if bytes.is_ascii() {

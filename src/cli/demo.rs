@@ -18,6 +18,10 @@ pub struct Args {
     /// folder under the system's temporary folder).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Also write each answer's HTML and text parts, and the digest, as
+    /// files in this folder, to open in a browser.
+    #[arg(long, value_name = "DIR")]
+    pub html: Option<PathBuf>,
 }
 
 /// The sample mail: what organisations send, and what they do not.
@@ -161,5 +165,75 @@ pub async fn run(args: &Args) -> Result<ExitCode> {
         outbox.display()
     );
     println!("Handled mail was moved into {}/Blankett/", inbox.display());
+    if let Some(html) = &args.html {
+        let written = write_pages(&desk, &outbox, html)?;
+        println!(
+            "\n{written} pages (each answer's HTML and text, and the digest) are in {}: open the .html files in a browser",
+            html.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes each answer in the outbox as NN-KIND-RECIPIENT.html and .txt, and
+/// the digest as digest.html and digest.txt; returns how many files.
+fn write_pages<M, S, C>(
+    desk: &blankett::daemon::desk::Desk<M, S, C>,
+    outbox: &std::path::Path,
+    to: &std::path::Path,
+) -> Result<usize> {
+    use blankett::mime::BodyKind;
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(outbox)
+        .with_context(|| format!("cannot read {}", outbox.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    files.sort();
+    let limits = blankett::limits::Limits::default();
+    let mut written = 0;
+    for path in files {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Some(mail) = blankett::mime::read(&bytes, &limits) else {
+            continue;
+        };
+        let stem = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        for body in &mail.bodies {
+            let ext = match body.kind {
+                BodyKind::Html => "html",
+                BodyKind::Plain => "txt",
+            };
+            let text = match body.kind {
+                BodyKind::Plain => format!("Ämne: {}\n\n{}", mail.subject, body.text),
+                BodyKind::Html => body.text.clone(),
+            };
+            let file = to.join(format!("{stem}.{ext}"));
+            std::fs::write(&file, text)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            written += 1;
+        }
+    }
+    let digest_config = desk::digest_config(&Config::default(), &desk.setup.policy.own_address);
+    let digest = blankett::daemon::digest::make(
+        &desk.setup,
+        &digest_config,
+        &blankett::daemon::digest::gather(&desk.store)?,
+        chrono::Utc::now(),
+    )?;
+    std::fs::write(to.join("digest.html"), &digest.rendered.html)
+        .with_context(|| format!("cannot write {}", to.join("digest.html").display()))?;
+    std::fs::write(
+        to.join("digest.txt"),
+        format!(
+            "Ämne: {}\n\n{}",
+            digest.rendered.subject, digest.rendered.text
+        ),
+    )
+    .with_context(|| format!("cannot write {}", to.join("digest.txt").display()))?;
+    Ok(written + 2)
 }

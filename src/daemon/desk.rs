@@ -321,15 +321,17 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
     async fn read(&self, raw: &[u8]) -> Result<(Mail, Report), DeskError> {
         let reader = Arc::clone(&self.setup.reader);
         let bytes = raw.to_vec();
+        let deadline = tokio::time::Instant::now() + self.setup.time_limit;
         let job = tokio::task::spawn_blocking(move || reader.read(&bytes));
-        // The deadline is checked first, so a limit that has passed (or is
-        // zero) always wins over a result that happens to be ready.
+        let too_long = || DeskError::Message("reading the message took too long".into());
+        // A limit that has passed (or is zero) always wins over a result that
+        // happens to be ready: the timer may fire a tick late, so the
+        // deadline is checked again when the result comes.
         tokio::select! {
             biased;
-            () = tokio::time::sleep(self.setup.time_limit) => {
-                Err(DeskError::Message("reading the message took too long".into()))
-            }
+            () = tokio::time::sleep_until(deadline) => Err(too_long()),
             joined = job => match joined {
+                Ok(_) if tokio::time::Instant::now() >= deadline => Err(too_long()),
                 Ok(read) => Ok(read),
                 Err(join) => Err(DeskError::Message(format!("reading the message failed: {join}"))),
             },
