@@ -232,17 +232,18 @@ fn exchange_internal(mail: &Mail) -> bool {
 pub fn received_from(mail: &Mail) -> Option<IpAddr> {
     for value in mail.header_all("received") {
         let value: String = value.split_whitespace().collect::<Vec<_>>().join(" ");
-        // The client chooses the HELO name before the server's first comment
-        // (`from x with lmtp (unknown [203.0.113.9]) by ...`); only what
-        // follows that comment is the server's own words.
-        let server_part = value
-            .find(')')
-            .map_or(value.as_str(), |end| &value[end + 1..]);
-        let lower = server_part.to_ascii_lowercase();
-        let protocol = lower
-            .split(" with ")
-            .nth(1)
-            .and_then(|w| w.split([' ', ';']).next())
+        // The protocol is the server's last `with` (the client's HELO name
+        // comes first and may say anything, `x with lmtp` included); the
+        // comments, which may quote the envelope sender, are left out.
+        let bare = strip_comments(&value).to_ascii_lowercase();
+        let before_date = bare
+            .rsplit_once(';')
+            .map_or(bare.as_str(), |(head, _)| head);
+        let protocol = before_date
+            .rsplit(" with ")
+            .next()
+            .filter(|_| before_date.contains(" with "))
+            .and_then(|w| w.split_whitespace().next())
             .unwrap_or("");
         if matches!(protocol, "lmtp" | "lmtps" | "lmtpa" | "lmtpsa" | "local") {
             continue;

@@ -10,6 +10,8 @@
 use super::Extracted;
 use crate::limits::Limits;
 use crate::report::Method;
+/// The compound file, opened from bytes in memory (never from disk).
+use cfb::CompoundFile as Compound;
 use std::io::{Cursor, Read, Seek};
 
 /// The first bytes of every compound file (OLE2): .doc, but also .xls, .ppt and .msg.
@@ -47,8 +49,7 @@ pub fn is_doc(data: &[u8]) -> bool {
 pub fn is_word_document(data: &[u8]) -> bool {
     is_doc(data)
         && crate::guard::catch(|| {
-            cfb::CompoundFile::open(Cursor::new(data))
-                .is_ok_and(|file| file.is_stream("/WordDocument"))
+            Compound::open(Cursor::new(data)).is_ok_and(|file| file.is_stream("/WordDocument"))
         })
         .unwrap_or(false)
 }
@@ -71,7 +72,7 @@ fn to_text(data: &[u8], limits: &Limits) -> Result<String, String> {
             limits.max_attachment_bytes
         ));
     }
-    let mut file = cfb::CompoundFile::open(Cursor::new(data))
+    let mut file = Compound::open(Cursor::new(data))
         .map_err(|e| format!("the Word document is not a readable compound file ({e})"))?;
     let word = stream(&mut file, "/WordDocument", data.len())?;
     let fib = Fib::parse(&word)?;

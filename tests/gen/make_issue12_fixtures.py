@@ -166,7 +166,7 @@ V = {
                   "Ingela Strömberg", "Socialchef", "ingela.stromberg@rattvik.test, 0248-700 10",
                   "14 december 2026", "2026-12-14"),
     "g09": values("Malung-Sälens kommun", "Kristina Persson", "kristina.persson@malung-salen.test",
-                  "Henrik Olausson", "henrik.olausson@malung-salen.test",
+                  "Henrik Dahlberg", "henrik.dahlberg@malung-salen.test",
                   "Socialtjänstens ledningsgrupp\nIntranätet",
                   "Eva Norling", "Socialchef", "0280-181 00",
                   "2026-12-15", "2026-12-15"),
