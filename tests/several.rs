@@ -111,6 +111,15 @@ async fn each_form_is_handled_on_its_own_and_answered_once() {
     );
     assert_eq!(f.sent_to("johan.berg@regiondalarna.test"), 1);
     assert_eq!(f.sent_to("oskar.wall@regiondalarna.test"), 1);
+    // A newly named person never got the form: the notice is no reply to it.
+    let notice = f
+        .sent()
+        .into_iter()
+        .map(|b| blankett::mime::read(&b, &Limits::default()).expect("mail"))
+        .find(|m| m.header("to").is_some_and(|t| t.contains("oskar.wall")))
+        .expect("the notice");
+    assert!(notice.in_reply_to.is_empty() && notice.references.is_empty());
+    assert!(!notice.subject.starts_with("Re:"), "{}", notice.subject);
 }
 
 #[tokio::test]

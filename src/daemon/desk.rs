@@ -549,9 +549,18 @@ pub fn build_answers(
             &extra(answer.role),
         );
         let rendered = setup.templates.render(answer.kind, &vars)?;
-        let thread = Thread {
-            message_id: about.message_id.clone(),
-            references: about.references.clone(),
+        // A person newly named (or replaced) never received the form: their
+        // notice starts a conversation of its own instead of answering it.
+        let thread = if matches!(
+            answer.kind,
+            AnswerKind::PersonRegistered | AnswerKind::PersonReplaced
+        ) {
+            Thread::default()
+        } else {
+            Thread {
+                message_id: about.message_id.clone(),
+                references: about.references.clone(),
+            }
         };
         let message_id = outgoing::new_message_id(&setup.message_id_domain);
         let bytes = outgoing::build(&Outgoing {
