@@ -220,7 +220,14 @@ fn collect(
         }
         // A winmail.dat gives one result per file packed in it.
         for (name, kind, extracted) in attach::read_files(att, ctx.limits, ctx.ocr) {
-            let att_source = source.map_or_else(|| format!("attachment:{name}"), str::to_string);
+            // Outlook's "Rich Text" mail: the RTF body packed in winmail.dat
+            // (the only file without a name) is the message's body.
+            let is_body = name.is_empty() && source.is_none();
+            let att_source = match source {
+                Some(s) => s.to_string(),
+                None if is_body => "body".to_string(),
+                None => format!("attachment:{name}"),
+            };
             match extracted {
                 Extracted::Text { text, method } => {
                     for form in read_forms(&text, false, ctx.limits) {
@@ -228,7 +235,7 @@ fn collect(
                             source: att_source.clone(),
                             method,
                             form,
-                            is_attachment: true,
+                            is_attachment: !is_body,
                             confidence: BTreeMap::new(),
                         });
                     }

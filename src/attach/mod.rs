@@ -212,13 +212,9 @@ pub fn read_files(
                 content_id: None,
             };
             let kind = sniff(&inner);
-            // The message's own RTF body is named after the winmail.dat.
-            let name = if inner.name.is_empty() {
-                att.name.clone()
-            } else {
-                inner.name.clone()
-            };
-            (name, kind, read(&inner, limits, ocr))
+            // The message's own RTF body has no name: the caller reads it
+            // as the body.
+            (inner.name.clone(), kind, read(&inner, limits, ocr))
         })
         .collect();
     if let Some(problem) = unpacked.problem {

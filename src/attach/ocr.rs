@@ -152,9 +152,10 @@ impl Ocr for TesseractOcr {
             // way) reads as noise as a single block: Tesseract's automatic
             // layout with orientation detection turns it first.
             if labels(&page) < 2 {
-                let turned = self.read_page(image, dir.path(), n, "1", per_page)?;
-                if labels(&turned) > labels(&page) {
-                    page = turned;
+                for turned in self.turned(image, dir.path(), n, per_page) {
+                    if labels(&turned) > labels(&page) {
+                        page = turned;
+                    }
                 }
             }
             lines.extend(page);
@@ -168,6 +169,46 @@ impl Ocr for TesseractOcr {
 }
 
 impl TesseractOcr {
+    /// Readings of a page that may be turned: Tesseract's orientation
+    /// detection says how far; the page is turned upright and read as one
+    /// block again. When the page cannot be turned here (not PNG or JPEG)
+    /// or detection says nothing, Tesseract's automatic layout with
+    /// orientation detection reads it instead. Failures only mean fewer
+    /// readings: the first reading stands.
+    fn turned(
+        &self,
+        image: &Path,
+        dir: &Path,
+        n: usize,
+        per_page: Duration,
+    ) -> Vec<Vec<(String, f32)>> {
+        let mut out = Vec::new();
+        let osd = dir.join(format!("osd{n}.txt"));
+        let mut cmd = Command::new(&self.tesseract);
+        cmd.arg(image)
+            .arg("stdout")
+            .args(["--psm", "0"])
+            .env("OMP_THREAD_LIMIT", "1");
+        let rotate = run(&mut cmd, Some(&osd), per_page)
+            .ok()
+            .and_then(|()| std::fs::read_to_string(&osd).ok())
+            .and_then(|text| rotation(&text));
+        if let Some(degrees) = rotate {
+            let upright = dir.join(format!("upright{n}.png"));
+            if turn(image, degrees, &upright).is_ok() {
+                if let Ok(page) = self.read_page(&upright, dir, n, "6", per_page) {
+                    out.push(page);
+                }
+            }
+        }
+        if out.is_empty() {
+            if let Ok(page) = self.read_page(image, dir, n, "1", per_page) {
+                out.push(page);
+            }
+        }
+        out
+    }
+
     /// Reads one page image with a page segmentation mode (`6`: one block
     /// of text, as a form is; `1`: automatic, with orientation detection).
     fn read_page(
@@ -209,6 +250,33 @@ impl TesseractOcr {
             .env("OMP_THREAD_LIMIT", "1");
         cmd
     }
+}
+
+/// The clockwise turn (90, 180 or 270 degrees) that Tesseract's orientation
+/// detection (`--psm 0`) says makes the page upright.
+fn rotation(osd: &str) -> Option<u32> {
+    osd.lines()
+        .find_map(|l| l.strip_prefix("Rotate:"))
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|d| matches!(d, 90 | 180 | 270))
+}
+
+/// Turns a PNG or JPEG page clockwise by `degrees` and writes it as PNG.
+fn turn(image: &Path, degrees: u32, out: &Path) -> Result<(), String> {
+    // The format from the bytes: the scan's file has no extension.
+    let picture = image::ImageReader::open(image)
+        .and_then(image::ImageReader::with_guessed_format)
+        .map_err(|e| format!("the page cannot be read to turn it: {e}"))?
+        .decode()
+        .map_err(|e| format!("the page cannot be turned: {e}"))?;
+    let turned = match degrees {
+        90 => picture.rotate90(),
+        180 => picture.rotate180(),
+        _ => picture.rotate270(),
+    };
+    turned
+        .save_with_format(out, image::ImageFormat::Png)
+        .map_err(|e| format!("cannot write the turned page: {e}"))
 }
 
 /// How many of the lines begin with a form label.
@@ -295,6 +363,15 @@ mod tests {
 
     fn ftyp(brand: &[u8]) -> Vec<u8> {
         [&[0, 0, 0, 24][..], b"ftyp", brand, &[0; 12]].concat()
+    }
+
+    #[test]
+    fn orientation_detection_says_how_far_to_turn() {
+        let osd = "Page number: 0\nOrientation in degrees: 270\nRotate: 90\nOrientation confidence: 6.77\n";
+        assert_eq!(rotation(osd), Some(90));
+        assert_eq!(rotation("Rotate: 0\n"), None);
+        assert_eq!(rotation("Rotate: 45\n"), None);
+        assert_eq!(rotation("nothing"), None);
     }
 
     #[test]

@@ -947,8 +947,9 @@ def signature_logo():
     d = ImageDraw.Draw(img)
     d.rectangle((0, 0, 54, 59), fill=(0, 75, 135))
     d.ellipse((12, 14, 42, 44), outline=(255, 255, 255), width=4)
-    d.text((62, 10), "Arbets-", font=font(16, True), fill=(0, 75, 135))
-    d.text((62, 30), "förmedlingen", font=font(16, True), fill=(0, 75, 135))
+    sans = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")
+    d.text((62, 10), "Arbets-", font=font(16, True, sans), fill=(0, 75, 135))
+    d.text((62, 30), "förmedlingen", font=font(16, True, sans), fill=(0, 75, 135))
     px = img.load()
     for _ in range(3000):
         x, y = rng.randrange(56, 200), rng.randrange(60)
