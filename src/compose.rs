@@ -243,7 +243,16 @@ impl Templates {
         }
         let mut templates = Templates { env };
         templates.set_group(&GroupConfig::default());
+        templates.set_notices(true, true);
         Ok(templates)
+    }
+
+    /// Whether newly named and replaced people are told
+    /// (`[answers] notify_registered`, `notify_replaced`), which templates
+    /// see as `tell_registered` and `tell_replaced`.
+    pub fn set_notices(&mut self, registered: bool, replaced: bool) {
+        self.env.add_global("tell_registered", registered);
+        self.env.add_global("tell_replaced", replaced);
     }
 
     /// The group's name and convener, which every template sees as

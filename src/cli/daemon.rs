@@ -77,9 +77,9 @@ pub async fn run(loaded: Loaded) -> Result<ExitCode> {
 fn reloader(config: &Config) -> run::Reloader {
     let templates = config.answers.templates.clone();
     let organisations = config.form.organisations.clone();
-    let group = config.group.clone();
+    let config = config.clone();
     Box::new(move |setup: &mut Setup| {
-        let fresh = desk::templates(templates.as_deref(), &group).map_err(|e| format!("{e:#}"))?;
+        let fresh = desk::templates(&config).map_err(|e| format!("{e:#}"))?;
         let list =
             super::load_organisations(organisations.as_deref()).map_err(|e| format!("{e:#}"))?;
         let loaded = format!(

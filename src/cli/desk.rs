@@ -22,7 +22,8 @@ use std::time::Duration;
 
 /// Reads the template folder named in the configuration, if any: each file
 /// there replaces the built-in template of the same name.
-pub fn templates(dir: Option<&Path>, group: &blankett::compose::GroupConfig) -> Result<Templates> {
+pub fn templates(config: &Config) -> Result<Templates> {
+    let dir = config.answers.templates.as_deref();
     let mut overrides = BTreeMap::new();
     if let Some(dir) = dir {
         for (name, _) in BUILTIN {
@@ -35,7 +36,11 @@ pub fn templates(dir: Option<&Path>, group: &blankett::compose::GroupConfig) -> 
         }
     }
     let mut templates = Templates::new(&overrides)?;
-    templates.set_group(group);
+    templates.set_group(&config.group);
+    templates.set_notices(
+        config.answers.notify_registered,
+        config.answers.notify_replaced,
+    );
     Ok(templates)
 }
 
@@ -68,7 +73,7 @@ pub fn setup(
             limits: config.limits.clone(),
             ocr,
         }),
-        templates: templates(config.answers.templates.as_deref(), &config.group)?,
+        templates: templates(config)?,
         policy: Policy {
             strategist,
             own_address: own,
