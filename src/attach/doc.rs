@@ -74,6 +74,11 @@ fn to_text(data: &[u8], limits: &Limits) -> Result<String, String> {
     }
     let mut file = Compound::open(Cursor::new(data))
         .map_err(|e| format!("the Word document is not a readable compound file ({e})"))?;
+    // A password-protected .docx is a compound file holding the encrypted
+    // package, not a zip.
+    if file.is_stream("/EncryptedPackage") {
+        return Err("the document is protected with a password".into());
+    }
     let word = stream(&mut file, "/WordDocument", data.len())?;
     let fib = Fib::parse(&word)?;
     let table_name = if fib.table1 { "/1Table" } else { "/0Table" };
@@ -608,6 +613,36 @@ mod tests {
         // Without paragraph properties a second cell mark ends the row.
         let (word, table) = streams(&[(true, row)], &[]);
         assert_eq!(text(&pack(&word, &table)), "Namn:\tAnna\nTelefon:\n\nSlut");
+    }
+
+    #[test]
+    fn a_password_protected_docx_is_unreadable_not_ignored() {
+        let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("create");
+        file.create_stream("/EncryptionInfo")
+            .expect("stream")
+            .write_all(&[4, 0, 4, 0])
+            .expect("write");
+        file.create_stream("/EncryptedPackage")
+            .expect("stream")
+            .write_all(&[0u8; 600])
+            .expect("write");
+        file.flush().expect("flush");
+        let data = file.into_inner().into_inner();
+        let att = crate::mime::Attachment {
+            name: "Blankett Mora.docx".into(),
+            content_type: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                .into(),
+            data,
+            inline: false,
+            referenced: false,
+            too_large: false,
+            content_id: None,
+        };
+        assert_eq!(crate::attach::sniff(&att), crate::attach::Kind::Doc);
+        match crate::attach::read(&att, &Limits::default(), None) {
+            Extracted::Unreadable(why) => assert!(why.contains("password"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -107,9 +107,13 @@ pub fn sniff(att: &Attachment) -> Kind {
     }
     if doc::is_doc(data) {
         // .xls, .msg and other compound files are not Word documents.
+        // A password-protected .docx is a compound file too.
         return if doc::is_word_document(data)
-            || name.ends_with(".doc")
+            || [".doc", ".docx", ".docm", ".dot", ".dotx"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
             || ct == "application/msword"
+            || ct.contains("wordprocessingml")
         {
             Kind::Doc
         } else {
