@@ -16,9 +16,19 @@ use std::time::{Duration, Instant};
 
 fn group(name: &str) -> &'static str {
     let lower = name.to_lowercase();
-    if ["bomb", "laughs", "truncated", "corrupt", "circular"]
-        .iter()
-        .any(|w| lower.contains(w))
+    if [
+        "bomb",
+        "laughs",
+        "truncated",
+        "corrupt",
+        "circular",
+        "garbage",
+        "nested",
+        "random",
+        "password",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
     {
         "hostile"
     } else if lower.contains("scan")
@@ -27,6 +37,8 @@ fn group(name: &str) -> &'static str {
         || lower.contains("png")
     {
         "ocr"
+    } else if lower.contains("-doc-") || lower.contains("rtf") {
+        "doc/rtf"
     } else if lower.contains("docx") || lower.contains("odt") {
         "docx/odt"
     } else if lower.contains("pdf") {
@@ -130,7 +142,7 @@ fn main() {
         limits: &limits,
         ocr: None,
     };
-    for wanted in ["body", "docx/odt", "pdf", "hostile"] {
+    for wanted in ["body", "docx/odt", "doc/rtf", "pdf", "hostile"] {
         let set: Vec<&(String, Vec<u8>)> =
             cases.iter().filter(|(n, _)| group(n) == wanted).collect();
         if set.is_empty() {
