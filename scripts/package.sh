@@ -9,6 +9,7 @@ CARGO_DEB_VERSION=3.8.0
 if ! command -v cargo-deb >/dev/null 2>&1; then
   cargo install cargo-deb --locked --version "$CARGO_DEB_VERSION"
 fi
-cargo deb "$@" >&2
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-ls -t target/debian/blankett_"${version}"*_*.deb | head -1
+# cargo-deb prints the package's path (under CARGO_TARGET_DIR when set) last.
+deb=$(cargo deb "$@" | tail -n 1)
+[ -f "$deb" ] || { echo "package.sh: cargo deb made no package" >&2; exit 1; }
+echo "$deb"

@@ -16,6 +16,8 @@ if dpkg -s blankett >/dev/null 2>&1 && [ "${BLANKETT_PACKAGE_TEST:-}" != 1 ]; th
 fi
 deb=$(scripts/package.sh "$@" | tail -n 1)
 [ -f "$deb" ] || fail "scripts/package.sh made no package"
+# apt-get takes a file only as a path with a slash.
+case "$deb" in /*) ;; *) deb="./$deb" ;; esac
 ok "built $deb"
 dpkg-deb -f "$deb" Depends | grep -q adduser || fail "the package does not depend on adduser"
 dpkg-deb -f "$deb" Recommends | grep -q tesseract-ocr-swe || fail "the package does not recommend Tesseract (swe)"
@@ -24,8 +26,8 @@ ok "depends and recommends: $(dpkg-deb -f "$deb" Depends); $(dpkg-deb -f "$deb" 
 export DEBIAN_FRONTEND=noninteractive
 apt-get purge -y -qq blankett >/dev/null 2>&1 || true
 rm -rf /etc/blankett /var/lib/blankett
-apt-get install -y -qq "./$deb" >/dev/null || fail "apt-get install ./$deb failed"
-ok "installed with apt-get install ./$deb"
+apt-get install -y -qq "$deb" >/dev/null || fail "apt-get install $deb failed"
+ok "installed with apt-get install $deb"
 
 getent passwd blankett >/dev/null || fail "no blankett system user"
 [ "$(getent passwd blankett | cut -d: -f3)" -lt 1000 ] || fail "the blankett user is not a system user"
@@ -61,7 +63,7 @@ apt-get remove -y -qq blankett >/dev/null || fail "apt-get remove"
 [ -f /etc/blankett/blankett.toml ] || fail "remove deleted the configuration"
 [ -f /var/lib/blankett/blankett.sqlite ] || fail "remove deleted the database"
 ok "remove keeps /etc/blankett and the database"
-apt-get install -y -qq "./$deb" >/dev/null || fail "reinstall"
+apt-get install -y -qq "$deb" >/dev/null || fail "reinstall"
 [ "$(mode /etc/blankett/blankett.toml)" = "root:blankett 640" ] || fail "reinstall changed the configuration's mode"
 apt-get purge -y -qq blankett >/dev/null || fail "apt-get purge"
 [ ! -e /etc/blankett ] || fail "purge kept /etc/blankett"
