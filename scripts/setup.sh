@@ -3,12 +3,13 @@
 # Tesseract with Swedish and English (OCR of scanned forms), poppler-utils
 # (pdftoppm, to turn scanned PDF pages into images), libheif-examples
 # (heif-convert, for HEIC photos), and for the tests a local Dovecot and
-# Postfix (scripts/mailserver/install.sh) and headless Chromium (the test
-# that opens every answer and the digest at phone and desktop width).
+# Postfix (scripts/mailserver/install.sh), headless Chromium (the test
+# that opens every answer and the digest at phone and desktop width) and
+# systemd's tools (the package test verifies the installed unit).
 # Safe to run again.
 set -euo pipefail
 
-packages=(tesseract-ocr tesseract-ocr-swe tesseract-ocr-eng poppler-utils libheif-examples chromium fonts-dejavu-core)
+packages=(tesseract-ocr tesseract-ocr-swe tesseract-ocr-eng poppler-utils libheif-examples chromium fonts-dejavu-core systemd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
