@@ -74,6 +74,10 @@ const SAMPLES: &[(&str, &[u8])] = &[
         "12-forwarded-form.eml",
         include_bytes!("../../tests/fixtures/p24-forward-inline.eml"),
     ),
+    (
+        "13-two-forms-one-mail.eml",
+        include_bytes!("../../tests/fixtures/g16-two-forms-in-body.eml"),
+    ),
 ];
 
 pub async fn run(args: &Args) -> Result<ExitCode> {
