@@ -266,3 +266,37 @@ fn the_checks_catch_what_they_look_for() {
         );
     }
 }
+
+#[test]
+fn the_report_of_refused_attempts_reads_as_plain_swedish() {
+    let t = Templates::builtin();
+    let attempt = |n: u32| {
+        minijinja::context! {
+            at => format!("2026-12-03 10.0{n}"),
+            actor => "mallory@evil.example",
+            what => "skrev GODKÄNN eller AVVISA utan att svara på granskningsmejlet, med din adress som svarsadress",
+        }
+    };
+    for (count, since, unlisted) in [(1, None, 0), (60, Some("2026-12-02 09.00"), 10)] {
+        let attempts: Vec<minijinja::Value> = (0..count.min(50)).map(attempt).collect();
+        let vars = minijinja::context! {
+            count => count,
+            since => since,
+            unlisted => unlisted,
+            attempts => attempts,
+            reference => "",
+        };
+        let r = t.render(AnswerKind::Impersonation, &vars).expect("renders");
+        assert!(
+            r.subject.starts_with(&format!("{count} försök")),
+            "{}",
+            r.subject
+        );
+        let problems = check("impersonation", &r.subject, &r.text, &r.html, false);
+        assert!(problems.is_empty(), "{problems:#?}");
+        assert!(r.text.contains("mallory@evil.example"));
+        if unlisted > 0 {
+            assert!(r.text.contains("De senaste 50"), "{}", r.text);
+        }
+    }
+}
