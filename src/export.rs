@@ -157,6 +157,18 @@ fn defuse(value: &str) -> String {
     }
 }
 
+/// A registered address that a delivery failure showed to be dead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Undeliverable {
+    /// When the failure was seen (RFC 3339).
+    pub since: String,
+    /// The receiving server's words.
+    pub reason: String,
+}
+
+/// Undeliverable addresses, by lower-case address.
+pub type Marks = std::collections::BTreeMap<String, Undeliverable>;
+
 /// One organisation in the running contract's `roster --format json`.
 #[derive(Debug, Serialize)]
 struct Entry<'a> {
@@ -173,15 +185,25 @@ struct Entry<'a> {
     signed_date: Option<&'a str>,
     registered_at: &'a str,
     source_message_id: Option<&'a str>,
+    /// The last yearly confirmation (roster upkeep); none yet.
+    confirmed_at: Option<&'a str>,
+    representative_undeliverable: Option<&'a Undeliverable>,
+    substitute_undeliverable: Option<&'a Undeliverable>,
 }
 
 /// The roster as the running contract's JSON array (pretty-printed, with a
 /// final newline); a missing value is `null`.
 pub fn json(regs: &[Registration]) -> String {
+    json_with(regs, &Marks::new())
+}
+
+/// The roster as JSON, with the marks of undeliverable addresses.
+pub fn json_with(regs: &[Registration], marks: &Marks) -> String {
     let entries: Vec<Entry<'_>> = regs
         .iter()
         .map(|r| {
             let v = |k: Key| Some(value(r, k)).filter(|v| !v.is_empty());
+            let mark = |k: Key| v(k).and_then(|a| marks.get(&a.to_lowercase()));
             Entry {
                 organisation_id: r.organisation_id.as_deref(),
                 organisation: &r.organisation,
@@ -196,6 +218,9 @@ pub fn json(regs: &[Registration]) -> String {
                 signed_date: v(Key::SignedDate),
                 registered_at: &r.registered_at,
                 source_message_id: r.source_message_id.as_deref(),
+                confirmed_at: None,
+                representative_undeliverable: mark(Key::RepresentativeEmail),
+                substitute_undeliverable: mark(Key::SubstituteEmail),
             }
         })
         .collect();
@@ -307,8 +332,15 @@ pub(crate) mod tests {
 
     #[test]
     fn json() {
+        let marks = Marks::from([(
+            "erik.lind@falun.test".to_string(),
+            Undeliverable {
+                since: "2026-12-02T09:00:00+00:00".into(),
+                reason: "550 5.1.1 User unknown".into(),
+            },
+        )]);
         check(
-            &super::json(&fixture()),
+            &super::json_with(&fixture(), &marks),
             r#"[
   {
     "organisation_id": "falu-kommun",
@@ -323,7 +355,13 @@ pub(crate) mod tests {
     "manager_contact": "+46 23 12 34 56",
     "signed_date": "2026-11-28",
     "registered_at": "2026-11-30T08:00:00+00:00",
-    "source_message_id": "<falu-kommun@mail.test>"
+    "source_message_id": "<falu-kommun@mail.test>",
+    "confirmed_at": null,
+    "representative_undeliverable": null,
+    "substitute_undeliverable": {
+      "since": "2026-12-02T09:00:00+00:00",
+      "reason": "550 5.1.1 User unknown"
+    }
   },
   {
     "organisation_id": null,
@@ -338,7 +376,10 @@ pub(crate) mod tests {
     "manager_contact": null,
     "signed_date": null,
     "registered_at": "2026-12-01T10:15:00+00:00",
-    "source_message_id": null
+    "source_message_id": null,
+    "confirmed_at": null,
+    "representative_undeliverable": null,
+    "substitute_undeliverable": null
   }
 ]
 "#,

@@ -25,6 +25,7 @@
 
 pub mod attach;
 pub mod authresults;
+pub mod bounce;
 pub mod classify;
 pub mod compose;
 pub mod config;

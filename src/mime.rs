@@ -25,6 +25,9 @@ pub struct Mail {
     pub attachments: Vec<Attachment>,
     /// Messages attached as message/rfc822, with the part's file name.
     pub attached_messages: Vec<(String, Mail)>,
+    /// The machine-readable parts of a delivery report: (content type,
+    /// text) of message/delivery-status and text/rfc822-headers parts.
+    pub reports: Vec<(String, String)>,
 }
 
 /// Which kind of body a text came from.
@@ -129,6 +132,17 @@ fn convert(message: &Message<'_>, limits: &Limits, depth: usize) -> Mail {
     mail
 }
 
+/// A delivery report's machine-readable part (RFC 3464, RFC 6533).
+fn is_report_part(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "message/delivery-status"
+            | "message/global-delivery-status"
+            | "text/rfc822-headers"
+            | "message/global-headers"
+    )
+}
+
 /// Marks the attachments an HTML body shows by `cid:`.
 fn mark_referenced(mail: &mut Mail) {
     let html: Vec<String> = mail
@@ -157,6 +171,12 @@ fn add_part(mail: &mut Mail, part: &MessagePart<'_>, is_root: bool, limits: &Lim
         .content_disposition()
         .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
     let name = part.attachment_name().map(str::to_string);
+    if is_report_part(&content_type) {
+        let text = String::from_utf8_lossy(part.contents()).into_owned();
+        mail.reports
+            .push((content_type, bounded(&text, limits.max_body_chars)));
+        return;
+    }
     match &part.body {
         PartType::Multipart(_) => {}
         PartType::Text(text)

@@ -194,6 +194,11 @@ fn the_roster_in_each_format() {
         "signed_date",
         "registered_at",
         "source_message_id",
+        // Roster upkeep (running contract): the yearly confirmation and the
+        // marks of undeliverable addresses.
+        "confirmed_at",
+        "representative_undeliverable",
+        "substitute_undeliverable",
     ];
     for entry in entries {
         let object = entry.as_object().expect("objects");

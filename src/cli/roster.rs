@@ -42,7 +42,7 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
     let bytes = match args.format {
         Format::Table => export::table(&registrations).into_bytes(),
         Format::Csv => export::csv(&registrations)?,
-        Format::Json => export::json(&registrations).into_bytes(),
+        Format::Json => export::json_with(&registrations, &store.undeliverable()?).into_bytes(),
         Format::Xlsx => export::xlsx(&registrations)?,
     };
     super::emit(&bytes, args.output.as_deref())?;

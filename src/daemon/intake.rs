@@ -88,10 +88,7 @@ pub fn intake(
     now: DateTime<Utc>,
 ) -> Result<Intake, DeskError> {
     if report.status == Status::Automated {
-        return Ok(Intake::simple(
-            report,
-            Outcome::Ignored("automated mail: never answered"),
-        ));
+        return bounced(store, mail, report);
     }
     let standing = identity::standing(mail, &setup.policy.strategist, &setup.trust);
     let trusted = standing.is_strategist();
@@ -195,6 +192,64 @@ fn with_current(store: &Store, mut intake: Intake) -> Result<Intake, DeskError> 
             intake.current = store.registration(id)?.map(|r| r.fields);
         }
     }
+    Ok(intake)
+}
+
+/// The representative's and substitute's addresses a form names.
+fn named_addresses(fields: &Fields) -> Vec<String> {
+    [Key::RepresentativeEmail, Key::SubstituteEmail]
+        .into_iter()
+        .filter_map(|k| fields.get(&k).map(|a| a.to_lowercase()))
+        .collect()
+}
+
+/// Automated mail is never answered. A delivery report for a registered
+/// representative's or substitute's address (to one of blankett's answers
+/// or to the strategist's own mail: the failed recipient decides) marks that
+/// address undeliverable on the roster; a delay marks nothing. The report
+/// itself stays where it is, untouched: it is the strategist's mail.
+fn bounced(store: &Store, mail: &Mail, report: Report) -> Result<Intake, DeskError> {
+    let Some(bounce) = crate::bounce::read(mail) else {
+        return Ok(Intake::simple(
+            report,
+            Outcome::Ignored("automated mail: never answered"),
+        ));
+    };
+    let registered: std::collections::BTreeSet<String> = store
+        .registrations()?
+        .iter()
+        .flat_map(|r| {
+            [Key::RepresentativeEmail, Key::SubstituteEmail]
+                .into_iter()
+                .filter_map(|k| r.fields.get(&k).map(|a| a.to_lowercase()))
+        })
+        .collect();
+    let dead: Vec<(String, String)> = bounce
+        .permanent()
+        .filter(|f| registered.contains(&f.address))
+        .map(|f| (f.address.clone(), f.reason.clone()))
+        .collect();
+    if dead.is_empty() {
+        return Ok(Intake::simple(
+            report,
+            Outcome::Ignored("a delivery report about no registered address: left alone"),
+        ));
+    }
+    let mut intake = Intake::simple(
+        report,
+        Outcome::Ignored("a delivery report: registered addresses marked undeliverable"),
+    );
+    for (address, _) in &dead {
+        intake.effects.audit.push((
+            "delivery report".into(),
+            "address undeliverable".into(),
+            format!(
+                "{address} (the bounced mail: {})",
+                bounce.original_message_id.as_deref().unwrap_or("unknown")
+            ),
+        ));
+    }
+    intake.effects.undeliverable = dead;
     Ok(intake)
 }
 
@@ -458,6 +513,7 @@ fn register(
         Plan::NoChange => {
             let mut intake = Intake::simple(report.clone(), Outcome::NoChange);
             intake.effects.submission = Some(write("no_change", None));
+            intake.effects.vouched = named_addresses(&report.fields);
             Ok(intake)
         }
         Plan::Register {
@@ -491,6 +547,7 @@ fn register(
                     },
                     changes: changes.clone(),
                 }),
+                vouched: named_addresses(&report.fields),
                 ..Effects::default()
             };
             if let Some(id) = &key {

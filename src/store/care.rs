@@ -257,6 +257,7 @@ impl Store {
         scrub("registrations", "fields")?;
         scrub("history", "changes")?;
         scrub("submissions", "fields")?;
+        scrub("audit", "detail")?;
         changed += tx.execute(
             "UPDATE submissions SET sender = NULL WHERE lower(sender) = ?1",
             [&needle],
@@ -277,6 +278,7 @@ impl Store {
             "UPDATE audit SET actor = '(borttagen)' WHERE lower(actor) = ?1",
             [&needle],
         )?;
+        changed += tx.execute("DELETE FROM undeliverable WHERE address = ?1", [&needle])?;
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, 'cli', 'forget', ?2)",
             params![now, format!("a person's data was removed ({changed} rows)")],

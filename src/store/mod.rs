@@ -219,6 +219,7 @@ impl Store {
             M::up(SCHEMA_1),
             M::up(roster::SCHEMA_2),
             M::up(roster::SCHEMA_3),
+            M::up(roster::SCHEMA_4),
         ])
         .to_latest(&mut conn)?;
         conn.execute(

@@ -86,6 +86,17 @@ CREATE INDEX outbox_message_id ON outbox (message_id);
 CREATE INDEX audit_action ON audit (action, at);
 "#;
 
+/// Registered addresses that a delivery failure showed to be dead; a new
+/// registration naming the address clears its mark.
+pub(super) const SCHEMA_4: &str = r#"
+CREATE TABLE undeliverable (
+    address TEXT PRIMARY KEY,
+    since TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    message INTEGER REFERENCES messages (id)
+);
+"#;
+
 /// The audit action of a refused attempt to use the strategist's privileges.
 pub const IMPERSONATION: &str = "impersonation refused";
 
@@ -203,6 +214,12 @@ pub struct Effects {
     pub supersede: Vec<i64>,
     /// (actor, action, detail) lines for the audit log.
     pub audit: Vec<(String, String, String)>,
+    /// Registered addresses a delivery report showed to be dead:
+    /// (address, the server's reason).
+    pub undeliverable: Vec<(String, String)>,
+    /// Addresses a new form names again (registered or the same as before):
+    /// their marks are cleared.
+    pub vouched: Vec<String>,
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -331,6 +348,19 @@ pub(super) fn apply(
         tx.execute(
             "UPDATE reviews SET state = ?2, resolved_at = ?3, resolved_by = ?4, note = ?5 WHERE id = ?1",
             params![r.id, r.state, now, r.by, r.note],
+        )?;
+    }
+    for (address, reason) in &effects.undeliverable {
+        // The first failure seen counts as "since".
+        tx.execute(
+            "INSERT OR IGNORE INTO undeliverable (address, since, reason, message) VALUES (?1, ?2, ?3, ?4)",
+            params![address.to_lowercase(), now, reason, message],
+        )?;
+    }
+    for address in &effects.vouched {
+        tx.execute(
+            "DELETE FROM undeliverable WHERE address = ?1",
+            [address.to_lowercase()],
         )?;
     }
     for (actor, action, detail) in &effects.audit {
@@ -575,6 +605,23 @@ impl Store {
              FROM registrations ORDER BY organisation COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], registration_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Undeliverable addresses, by lower-case address.
+    pub fn undeliverable(&self) -> Result<crate::export::Marks, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT address, since, reason FROM undeliverable")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                crate::export::Undeliverable {
+                    since: r.get(1)?,
+                    reason: r.get(2)?,
+                },
+            ))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
