@@ -87,6 +87,8 @@ pub struct DigestInput<'a> {
     pub max_age_days: u32,
     /// How many reminders a pending form gets (`reminder_days.len()`).
     pub reminders: usize,
+    /// Registered addresses that a delivery report showed to be dead.
+    pub undeliverable: &'a crate::export::Marks,
 }
 
 /// A file attached to the digest.

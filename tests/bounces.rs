@@ -92,6 +92,26 @@ async fn a_dead_address_is_marked_and_a_new_form_clears_it() {
         roster[0]["representative_undeliverable"],
         serde_json::Value::Null
     );
+    // The digest lists the address under its gaps.
+    let digest = blankett::daemon::digest::make(
+        &d.setup,
+        &blankett::config::DigestConfig::default(),
+        &blankett::daemon::digest::gather(&d.store).expect("gathered"),
+        chrono::Utc::now(),
+    )
+    .expect("a digest");
+    assert!(
+        digest
+            .rendered
+            .text
+            .contains("Mejladressen går inte längre fram")
+            && digest
+                .rendered
+                .text
+                .contains(&format!("Falu kommun, ersättare {ERIK}")),
+        "{}",
+        digest.rendered.text
+    );
     // The reports stay in the inbox, unanswered.
     for name in ["2.eml", "3.eml", "4.eml"] {
         assert!(exists(&f.inbox(), name), "{name} was moved");

@@ -21,6 +21,7 @@ fn digest(sections: &[Section]) -> Digest {
     let orgs = Organisations::parse(ORGANISATIONS).expect("a valid list");
     let templates = Templates::builtin();
     let (registrations, history, pending, reviews) = (roster(), history(), pending(), reviews());
+    let undeliverable = blankett::export::Marks::new();
     let input = DigestInput {
         registrations: &registrations,
         history: &history,
@@ -33,6 +34,7 @@ fn digest(sections: &[Section]) -> Digest {
         sections,
         max_age_days: 730,
         reminders: 2,
+        undeliverable: &undeliverable,
     };
     build(&input, at("2026-03-30T06:00:00Z"), Stockholm).expect("the digest builds")
 }

@@ -26,6 +26,8 @@ pub struct Gathered {
     /// The last digest's time as stored, if there was one.
     pub last_sent: Option<String>,
     pub created: DateTime<Utc>,
+    /// Registered addresses that mail no longer reaches.
+    pub undeliverable: crate::export::Marks,
 }
 
 impl Gathered {
@@ -52,6 +54,7 @@ pub fn gather(store: &Store) -> Result<Gathered, StoreError> {
         pending: store.submissions_in("pending")?,
         reviews,
         last_sent: store.last_digest()?,
+        undeliverable: store.undeliverable()?,
         // An unreadable creation time counts as long ago.
         created: stored_time(&created).unwrap_or(DateTime::UNIX_EPOCH),
     })
@@ -76,6 +79,7 @@ pub fn make(
         sections: &config.sections,
         max_age_days: config.max_age_days,
         reminders: setup.reminder_days.len(),
+        undeliverable: &gathered.undeliverable,
     };
     Ok(digest::build(&input, now, config.time_zone)?)
 }

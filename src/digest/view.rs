@@ -64,7 +64,20 @@ struct Gaps {
     no_substitute: Vec<String>,
     /// Registrations older than `max_age_days`.
     old: Vec<Old>,
+    /// Registered addresses that mail no longer reaches.
+    undeliverable: Vec<Dead>,
     count: usize,
+}
+
+/// A registered address a delivery report showed to be dead.
+#[derive(Debug, Serialize)]
+struct Dead {
+    organisation: String,
+    /// "representant" or "ersättare".
+    role: &'static str,
+    address: String,
+    since: String,
+    reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -198,6 +211,23 @@ pub(super) fn variables(input: &DigestInput<'_>, now: DateTime<Utc>, tz: Tz) -> 
         if substitute.name.is_empty() && substitute.email.is_empty() {
             gaps.no_substitute.push(r.organisation.clone());
         }
+        for (key, role) in [
+            (Key::RepresentativeEmail, "representant"),
+            (Key::SubstituteEmail, "ersättare"),
+        ] {
+            let Some(address) = r.fields.get(&key) else {
+                continue;
+            };
+            if let Some(mark) = input.undeliverable.get(&address.to_lowercase()) {
+                gaps.undeliverable.push(Dead {
+                    organisation: r.organisation.clone(),
+                    role,
+                    address: address.clone(),
+                    since: local_date(&mark.since, tz),
+                    reason: mark.reason.clone(),
+                });
+            }
+        }
         if days_since(&r.registered_at, now) > i64::from(input.max_age_days) {
             gaps.old.push(Old {
                 organisation: r.organisation.clone(),
@@ -205,7 +235,10 @@ pub(super) fn variables(input: &DigestInput<'_>, now: DateTime<Utc>, tz: Tz) -> 
             });
         }
     }
-    gaps.count = gaps.unregistered.len() + gaps.no_substitute.len() + gaps.old.len();
+    gaps.count = gaps.unregistered.len()
+        + gaps.no_substitute.len()
+        + gaps.old.len()
+        + gaps.undeliverable.len();
     let pending: Vec<Pending> = input
         .pending
         .iter()
