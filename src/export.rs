@@ -70,16 +70,29 @@ pub(crate) fn cells(reg: &Registration) -> Vec<String> {
 /// The roster as a table for the terminal: one line per organisation, each
 /// person as `Name <address>`.
 pub fn table(regs: &[Registration]) -> String {
+    table_with(regs, &Marks::new())
+}
+
+/// The roster as a table, an address that mail no longer reaches marked
+/// `(undeliverable since DATE)`.
+pub fn table_with(regs: &[Registration], marks: &Marks) -> String {
     if regs.is_empty() {
         return "No organisation is registered yet.\n".into();
     }
-    let person =
-        |name: Key, address: Key, reg: &Registration| match (value(reg, name), value(reg, address))
-        {
+    let person = |name: Key, address: Key, reg: &Registration| {
+        let shown = match (value(reg, name), value(reg, address)) {
             ("", a) => a.to_string(),
             (n, "") => n.to_string(),
             (n, a) => format!("{n} <{a}>"),
         };
+        match marks.get(&value(reg, address).to_lowercase()) {
+            Some(mark) => format!(
+                "{shown} (undeliverable since {})",
+                mark.since.chars().take(10).collect::<String>()
+            ),
+            None => shown,
+        }
+    };
     let rows: Vec<Vec<String>> = regs
         .iter()
         .map(|r| {
@@ -327,6 +340,26 @@ pub(crate) mod tests {
              Falu kommun;Anna Berg;anna.berg@falun.test;Erik Lind;erik.lind@falun.test;\
              \"Ledningsgruppen\nIntranätet\";Karin Ek;Socialchef;'+46 23 12 34 56;2026-11-28;2026-11-30\r\n\
              Trygga hem;Sara Holm;Anna.Berg@falun.test;;;;;;;;2026-12-01\r\n",
+        );
+    }
+
+    #[test]
+    fn the_table_marks_a_dead_address() {
+        let marks = Marks::from([(
+            "erik.lind@falun.test".to_string(),
+            Undeliverable {
+                since: "2026-12-02T09:00:00+00:00".into(),
+                reason: "550 5.1.1 User unknown".into(),
+            },
+        )]);
+        let table = table_with(&fixture(), &marks);
+        assert!(
+            table.contains("Erik Lind <erik.lind@falun.test> (undeliverable since 2026-12-02)"),
+            "{table}"
+        );
+        assert!(
+            !table.contains("Anna Berg <anna.berg@falun.test> (undeliverable"),
+            "{table}"
         );
     }
 

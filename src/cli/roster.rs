@@ -40,7 +40,7 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
     let (_, store) = super::open_roster(config)?;
     let registrations = store.registrations()?;
     let bytes = match args.format {
-        Format::Table => export::table(&registrations).into_bytes(),
+        Format::Table => export::table_with(&registrations, &store.undeliverable()?).into_bytes(),
         Format::Csv => export::csv(&registrations)?,
         Format::Json => export::json_with(&registrations, &store.undeliverable()?).into_bytes(),
         Format::Xlsx => export::xlsx(&registrations)?,
