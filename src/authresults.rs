@@ -160,7 +160,7 @@ pub fn verdict(mail: &Mail, trust: &TrustConfig) -> Verdict {
 
 /// Relaxed alignment: the same organisational domain, approximated as one
 /// being the other or a subdomain of it.
-fn aligned(from: &str, signer: &str) -> bool {
+pub(crate) fn aligned(from: &str, signer: &str) -> bool {
     let (from, signer) = (from.to_ascii_lowercase(), signer.to_ascii_lowercase());
     from == signer || from.ends_with(&format!(".{signer}")) || signer.ends_with(&format!(".{from}"))
 }

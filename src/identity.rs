@@ -172,14 +172,11 @@ pub fn sender(mail: &Mail) -> Option<String> {
 pub fn answer_address(mail: &Mail) -> Option<String> {
     let from = sender(mail)?;
     let reply_to: Vec<String> = mail.header_all("reply-to").flat_map(addresses_in).collect();
-    let same_domain = |address: &str| {
-        let domain = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_string());
-        match (domain(&from), domain(address)) {
-            (Some(f), Some(r)) => {
-                f == r || f.ends_with(&format!(".{r}")) || r.ends_with(&format!(".{f}"))
-            }
-            _ => false,
-        }
+    // The same organisational domain, as DMARC's relaxed alignment has it.
+    let domain = |a: &str| a.rsplit_once('@').map(|(_, d)| d.to_string());
+    let same_domain = |address: &str| match (domain(&from), domain(address)) {
+        (Some(f), Some(r)) => authresults::aligned(&f, &r),
+        _ => false,
     };
     match reply_to.as_slice() {
         [one] if same_domain(one) => Some(one.clone()),

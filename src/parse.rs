@@ -214,8 +214,7 @@ fn collect(
     for att in &mail.attachments {
         // The same picture twice (a logo in a reply chain, a photo pasted
         // again) is read once.
-        if attach::sniff(att) == attach::Kind::Image && !seen_images.insert(fingerprint(&att.data))
-        {
+        if attach::is_image(&att.data) && !seen_images.insert(fingerprint(&att.data)) {
             continue;
         }
         // A winmail.dat gives one result per file packed in it.

@@ -142,14 +142,7 @@ pub fn sniff(att: &Attachment) -> Kind {
         }
         return Kind::Other;
     }
-    if data.starts_with(&[0x89, b'P', b'N', b'G'])
-        || data.starts_with(&[0xFF, 0xD8, 0xFF])
-        || data.starts_with(b"II*\0")
-        || data.starts_with(b"MM\0*")
-        || (data.len() > 12
-            && &data[4..8] == b"ftyp"
-            && (contains(&data[8..12], b"hei") || contains(&data[8..12], b"mif")))
-    {
+    if is_image(data) {
         return Kind::Image;
     }
     if name == "winmail.dat" || ct == "application/ms-tnef" {
@@ -162,6 +155,18 @@ pub fn sniff(att: &Attachment) -> Kind {
         return Kind::Text;
     }
     Kind::Other
+}
+
+/// Whether the bytes begin like a photo or scan: PNG, JPEG, TIFF or HEIC.
+/// Only the first bytes are looked at.
+pub fn is_image(data: &[u8]) -> bool {
+    data.starts_with(&[0x89, b'P', b'N', b'G'])
+        || data.starts_with(&[0xFF, 0xD8, 0xFF])
+        || data.starts_with(b"II*\0")
+        || data.starts_with(b"MM\0*")
+        || (data.len() > 12
+            && &data[4..8] == b"ftyp"
+            && (contains(&data[8..12], b"hei") || contains(&data[8..12], b"mif")))
 }
 
 /// Named or typed as a photo or scan.
