@@ -11,9 +11,8 @@ use super::{Clock, DeskError};
 use crate::decide::AnswerKind;
 use crate::digest::{date, stored_time, time};
 use crate::mailbox::Mailbox;
-use crate::outgoing::{self, Outgoing, Thread};
+use crate::outgoing::Thread;
 use crate::sender::Sender;
-use crate::store::Queued;
 use chrono::{DateTime, Duration, Utc};
 use minijinja::context;
 use serde::Serialize;
@@ -120,22 +119,13 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             .setup
             .templates
             .render(AnswerKind::Impersonation, &vars)?;
-        let message_id = outgoing::new_message_id(&self.setup.message_id_domain);
-        let bytes = outgoing::build(&Outgoing {
-            from: &self.setup.from,
-            to: &to,
-            rendered: &rendered,
-            message_id: &message_id,
-            thread: &Thread::default(),
-            marker: &self.setup.marker,
-            original: None,
-        })?;
-        let queued = Queued {
-            kind: AnswerKind::Impersonation.template().to_string(),
-            recipient: to,
-            message_id,
-            bytes,
-        };
+        let queued = self.setup.queued(
+            AnswerKind::Impersonation,
+            &to,
+            &rendered,
+            &Thread::default(),
+            None,
+        )?;
         let done =
             self.store
                 .queue_impersonation_notice(&[queued], told.as_deref(), &now.to_rfc3339())?;

@@ -10,10 +10,9 @@ use crate::compose::Rendered;
 use crate::decide::AnswerKind;
 use crate::mailbox::Mailbox;
 use crate::operations::{outage_due, purge_before};
-use crate::outgoing::{self, Outgoing, Thread};
+use crate::outgoing::Thread;
 use crate::sender::Sender;
 use crate::store::care::Part;
-use crate::store::Queued;
 use minijinja::context;
 use tracing::{info, warn};
 
@@ -70,22 +69,13 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
         let rendered: Rendered = self.setup.templates.render(AnswerKind::Outage, &vars)?;
         let mut queued = Vec::new();
         for recipient in &to {
-            let message_id = outgoing::new_message_id(&self.setup.message_id_domain);
-            let bytes = outgoing::build(&Outgoing {
-                from: &self.setup.from,
-                to: recipient,
-                rendered: &rendered,
-                message_id: &message_id,
-                thread: &Thread::default(),
-                marker: &self.setup.marker,
-                original: None,
-            })?;
-            queued.push(Queued {
-                kind: AnswerKind::Outage.template().to_string(),
-                recipient: recipient.clone(),
-                message_id,
-                bytes,
-            });
+            queued.push(self.setup.queued(
+                AnswerKind::Outage,
+                recipient,
+                &rendered,
+                &Thread::default(),
+                None,
+            )?);
         }
         self.store
             .commit_action(&queued, &Default::default(), &now.to_rfc3339())?;

@@ -52,6 +52,37 @@ pub struct Setup {
     pub digest: Option<crate::config::DigestConfig>,
 }
 
+impl Setup {
+    /// One mail of blankett's, rendered, built (its own Message-ID, the loop
+    /// marker) and ready for the outbox. `original` is attached (a review
+    /// notice's forwarded message).
+    pub fn queued(
+        &self,
+        kind: AnswerKind,
+        to: &str,
+        rendered: &compose::Rendered,
+        thread: &Thread,
+        original: Option<&[u8]>,
+    ) -> Result<Queued, DeskError> {
+        let message_id = outgoing::new_message_id(&self.message_id_domain);
+        let bytes = outgoing::build(&Outgoing {
+            from: &self.from,
+            to,
+            rendered,
+            message_id: &message_id,
+            thread,
+            marker: &self.marker,
+            original,
+        })?;
+        Ok(Queued {
+            kind: kind.template().to_string(),
+            recipient: to.to_string(),
+            message_id,
+            bytes,
+        })
+    }
+}
+
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pass {
@@ -480,25 +511,11 @@ pub fn build_several(
             forms => forms,
         };
         let rendered = setup.templates.render(answer.kind, &vars)?;
-        let message_id = outgoing::new_message_id(&setup.message_id_domain);
-        let bytes = outgoing::build(&Outgoing {
-            from: &setup.from,
-            to: &answer.to,
-            rendered: &rendered,
-            message_id: &message_id,
-            thread: &Thread {
-                message_id: mail.message_id.clone(),
-                references: mail.references.clone(),
-            },
-            marker: &setup.marker,
-            original: None,
-        })?;
-        out.push(Queued {
-            kind: answer.kind.template().to_string(),
-            recipient: answer.to.clone(),
-            message_id,
-            bytes,
-        });
+        let thread = Thread {
+            message_id: mail.message_id.clone(),
+            references: mail.references.clone(),
+        };
+        out.push(setup.queued(answer.kind, &answer.to, &rendered, &thread, None)?);
     }
     Ok(out)
 }
@@ -562,22 +579,8 @@ pub fn build_answers(
                 references: about.references.clone(),
             }
         };
-        let message_id = outgoing::new_message_id(&setup.message_id_domain);
-        let bytes = outgoing::build(&Outgoing {
-            from: &setup.from,
-            to: &answer.to,
-            rendered: &rendered,
-            message_id: &message_id,
-            thread: &thread,
-            marker: &setup.marker,
-            original: (answer.kind == AnswerKind::ReviewNotice).then_some(raw),
-        })?;
-        out.push(Queued {
-            kind: answer.kind.template().to_string(),
-            recipient: answer.to.clone(),
-            message_id,
-            bytes,
-        });
+        let original = (answer.kind == AnswerKind::ReviewNotice).then_some(raw);
+        out.push(setup.queued(answer.kind, &answer.to, &rendered, &thread, original)?);
     }
     Ok(out)
 }

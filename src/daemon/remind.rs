@@ -11,7 +11,7 @@ use crate::compose::{self, Extra};
 use crate::decide::AnswerKind;
 use crate::mailbox::Mailbox;
 use crate::mime::Mail;
-use crate::outgoing::{self, Outgoing, Thread};
+use crate::outgoing::Thread;
 use crate::report::{InvalidField, Report, Status};
 use crate::sender::Sender;
 use crate::store::roster::Submission;
@@ -100,25 +100,12 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             &Extra::default(),
         );
         let rendered = self.setup.templates.render(AnswerKind::Reminder, &vars)?;
-        let message_id = outgoing::new_message_id(&self.setup.message_id_domain);
-        let bytes = outgoing::build(&Outgoing {
-            from: &self.setup.from,
-            to,
-            rendered: &rendered,
-            message_id: &message_id,
-            thread: &Thread {
-                message_id: original.message_id.clone(),
-                references: original.references.clone(),
-            },
-            marker: &self.setup.marker,
-            original: None,
-        })?;
-        Ok(Queued {
-            kind: AnswerKind::Reminder.template().to_string(),
-            recipient: to.to_string(),
-            message_id,
-            bytes,
-        })
+        let thread = Thread {
+            message_id: original.message_id.clone(),
+            references: original.references.clone(),
+        };
+        self.setup
+            .queued(AnswerKind::Reminder, to, &rendered, &thread, None)
     }
 }
 
