@@ -5,6 +5,8 @@
 //! the failures out. The desk marks registered addresses undeliverable.
 
 use crate::mime::Mail;
+use regex::Regex;
+use std::sync::LazyLock;
 
 /// One address a delivery report is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +36,11 @@ impl Bounce {
     }
 }
 
-/// Reads a delivery report; `None` when the message is not one.
+/// Reads a delivery report; `None` when the message is not one. A report
+/// is a `multipart/report` with a delivery-status part (RFC 3464), or, from
+/// a mail system's own address (MAILER-DAEMON, postmaster) or marked
+/// `Auto-Submitted`, a plain-text bounce as Postfix, Exim and Exchange
+/// write them.
 pub fn read(mail: &Mail) -> Option<Bounce> {
     let status: Vec<&str> = mail
         .reports
@@ -42,12 +48,23 @@ pub fn read(mail: &Mail) -> Option<Bounce> {
         .filter(|(ct, _)| ct.ends_with("delivery-status"))
         .map(|(_, text)| text.as_str())
         .collect();
-    if status.is_empty() {
-        return None;
-    }
     let mut bounce = Bounce::default();
-    for text in status {
-        bounce.failures.extend(recipients(text));
+    let mut body_original = None;
+    if status.is_empty() {
+        if !from_mail_system(mail) {
+            return None;
+        }
+        let text = plain_text(mail);
+        let (head, original) = split_original(&text);
+        bounce.failures = plain_failures(head);
+        if bounce.failures.is_empty() {
+            return None;
+        }
+        body_original = original.and_then(|o| header(o, "message-id"));
+    } else {
+        for text in status {
+            bounce.failures.extend(recipients(text));
+        }
     }
     bounce.original_message_id = mail
         .reports
@@ -59,8 +76,138 @@ pub fn read(mail: &Mail) -> Option<Bounce> {
                 .iter()
                 .find_map(|(_, m)| m.message_id.clone())
         })
-        .map(|id| id.trim().trim_matches(['<', '>']).to_string());
+        .or(body_original)
+        .or_else(|| mail.in_reply_to.first().cloned())
+        .map(|id| id.trim().trim_matches(['<', '>']).to_string())
+        .filter(|id| !id.is_empty());
     Some(bounce)
+}
+
+/// Mail from a mail system rather than a person: sent from MAILER-DAEMON
+/// or postmaster, or marked `Auto-Submitted` (RFC 3834) with a bounce's
+/// subject. A person writing about a bounce is none of these.
+fn from_mail_system(mail: &Mail) -> bool {
+    let local = mail
+        .from_address
+        .as_deref()
+        .and_then(|a| a.split('@').next())
+        .unwrap_or_default()
+        .to_lowercase();
+    if matches!(
+        local.as_str(),
+        "mailer-daemon" | "postmaster" | "mail-daemon"
+    ) {
+        return true;
+    }
+    let auto = mail.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("auto-submitted") && !value.trim().eq_ignore_ascii_case("no")
+    });
+    auto && BOUNCE_SUBJECT.is_match(&mail.subject)
+}
+
+static BOUNCE_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\s*(?:undeliverable|undelivered|delivery (?:status|has failed|failure|delayed)|mail delivery failed|returned mail|failure notice|delayed mail|det gick inte att leverera|ej levererbart|olevererbart|leveransen är försenad|kan inte levereras)")
+        .expect("bounce subject pattern")
+});
+
+/// The bounce's own words: its plain bodies, or its HTML ones as text.
+fn plain_text(mail: &Mail) -> String {
+    use crate::mime::BodyKind;
+    let plain: Vec<&str> = mail
+        .bodies
+        .iter()
+        .filter(|b| b.kind == BodyKind::Plain)
+        .map(|b| b.text.as_str())
+        .collect();
+    if plain.is_empty() {
+        mail.bodies
+            .iter()
+            .map(|b| crate::attach::html::to_text(&b.text))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        plain.join("\n")
+    }
+}
+
+static ORIGINAL_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?im)^.*(?:headers of the undelivered message|this is a copy of the message|original message headers|ursprungliga meddelanderubriker|undelivered message follows|original message follows|rubriker för det ursprungliga meddelandet).*$")
+        .expect("original start pattern")
+});
+
+/// The bounce's text, and the quoted original after it (if marked).
+fn split_original(text: &str) -> (&str, Option<&str>) {
+    match ORIGINAL_START.find(text) {
+        Some(m) => (&text[..m.start()], Some(&text[m.end()..])),
+        None => (text, None),
+    }
+}
+
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^<?([A-Za-z0-9._%+'=-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>?:?(.*)$")
+        .expect("address line pattern")
+});
+
+static STATUS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b([245])\.\d{1,3}\.\d{1,3}\b|\b([245])\d\d[ -]").expect("status pattern")
+});
+
+static QUOTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:returned|returnerade)\s*'([^']*)'").expect("quoted reply pattern")
+});
+
+/// Failures in a plain-text bounce: each line that is an address alone (as
+/// Exim and Exchange list them) or `<address>: the server's words` (as
+/// Postfix writes it), with the server's reply on that line or within the
+/// next few lines. The class of its status decides: 5 is permanent, 4 (a
+/// delay) is not; an address with no status in reach is no failure.
+fn plain_failures(text: &str) -> Vec<Failure> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<Failure> = Vec::new();
+    let indent = |line: &str| line.len() - line.trim_start().len();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(caps) = ADDRESS.captures(line.trim()) else {
+            continue;
+        };
+        let depth = indent(line);
+        let address = caps[1].to_lowercase();
+        let rest = caps.get(2).map_or("", |m| m.as_str()).trim();
+        // The reply: the rest of the line and what follows, up to a blank
+        // line or the next address, joined as one text.
+        let mut reply = rest.to_string();
+        for next in lines.iter().skip(i + 1).take(8) {
+            if next.trim().is_empty() && !reply.is_empty() {
+                break;
+            }
+            // A line indented deeper continues the reply (Postfix and Exim
+            // indent it), even when it names the address again.
+            if indent(next) <= depth && ADDRESS.is_match(next.trim()) {
+                break;
+            }
+            reply.push(' ');
+            reply.push_str(next.trim());
+        }
+        let reply = reply.split_whitespace().collect::<Vec<_>>().join(" ");
+        let Some(status) = STATUS.captures(&reply) else {
+            continue;
+        };
+        let class = status
+            .get(1)
+            .or_else(|| status.get(2))
+            .map_or("", |m| m.as_str());
+        let reason = QUOTED
+            .captures(&reply)
+            .map_or_else(|| reply.clone(), |q| q[1].to_string());
+        if out.iter().any(|f| f.address == address) {
+            continue;
+        }
+        out.push(Failure {
+            address,
+            permanent: class == "5",
+            reason: reason.chars().take(300).collect(),
+        });
+    }
+    out
 }
 
 /// The per-recipient fields of a delivery-status part: groups of header

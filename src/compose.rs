@@ -159,6 +159,49 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("several.txt", include_str!("../templates/several.txt")),
     ("several.html", include_str!("../templates/several.html")),
     (
+        "request.subject",
+        include_str!("../templates/request.subject"),
+    ),
+    ("request.txt", include_str!("../templates/request.txt")),
+    ("request.html", include_str!("../templates/request.html")),
+    (
+        "confirmed.subject",
+        include_str!("../templates/confirmed.subject"),
+    ),
+    ("confirmed.txt", include_str!("../templates/confirmed.txt")),
+    (
+        "confirmed.html",
+        include_str!("../templates/confirmed.html"),
+    ),
+    (
+        "undeliverable.subject",
+        include_str!("../templates/undeliverable.subject"),
+    ),
+    (
+        "undeliverable.txt",
+        include_str!("../templates/undeliverable.txt"),
+    ),
+    (
+        "undeliverable.html",
+        include_str!("../templates/undeliverable.html"),
+    ),
+    (
+        "requests_sent.subject",
+        include_str!("../templates/requests_sent.subject"),
+    ),
+    (
+        "requests_sent.txt",
+        include_str!("../templates/requests_sent.txt"),
+    ),
+    (
+        "requests_sent.html",
+        include_str!("../templates/requests_sent.html"),
+    ),
+    (
+        "form_heading.txt",
+        include_str!("../templates/form_heading.txt"),
+    ),
+    (
         "impersonation.subject",
         include_str!("../templates/impersonation.subject"),
     ),
@@ -270,6 +313,17 @@ impl Templates {
     /// Renders one kind of mail with its variables.
     pub fn render(&self, kind: AnswerKind, vars: &Value) -> Result<Rendered, TemplateError> {
         self.render_named(kind.template(), vars)
+    }
+
+    /// Renders one template file (`form_heading.txt`).
+    pub fn render_file(&self, name: &str, vars: &Value) -> Result<String, TemplateError> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(vars))
+            .map_err(|e| TemplateError {
+                name: name.to_string(),
+                message: format!("{e:#}"),
+            })
     }
 
     /// Renders the three templates `STEM.subject`, `STEM.txt` and `STEM.html`
@@ -415,6 +469,66 @@ pub fn variables(
         source_text => source_text(&report.source, report.method),
         organisation_written => written,
         current => Value::from(Serde(current)),
+    }
+}
+
+/// What a request letter says, besides the group's name.
+#[derive(Debug, Clone, Copy)]
+pub struct Letter<'a> {
+    pub purpose: crate::upkeep::Purpose,
+    /// The organisation by the list's name.
+    pub organisation: &'a str,
+    /// What the roster holds (for a request: what the reply completes).
+    pub fields: &'a BTreeMap<Key, String>,
+    /// For an address that bounced: which one.
+    pub about: Option<About<'a>>,
+    /// Everyone the letter goes to.
+    pub recipients: &'a [String],
+    pub reference: &'a str,
+    /// 0 for the letter itself, then the reminder's number.
+    pub reminder: u32,
+    /// For the yearly check: when the values were last registered or confirmed.
+    pub since: Option<&'a str>,
+}
+
+/// An address that mail no longer reaches, as a letter names it.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    pub address: &'a str,
+    /// The server's words.
+    pub reason: &'a str,
+    /// `representative` or `substitute`.
+    pub role: &'static str,
+    /// Who holds the seat.
+    pub name: Option<&'a str>,
+}
+
+/// The variables of a request letter (`request.*`) and of the form's
+/// heading (`form_heading.txt`).
+pub fn letter_variables(letter: &Letter<'_>) -> Value {
+    let fields: Vec<Item> = Key::ALL
+        .iter()
+        .filter_map(|k| letter.fields.get(k).map(|v| item(*k, v.clone(), "")))
+        .collect();
+    let blank: Vec<Item> = Key::ALL
+        .iter()
+        .map(|k| item(*k, letter.fields.get(k).cloned().unwrap_or_default(), ""))
+        .collect();
+    context! {
+        purpose => letter.purpose.as_str(),
+        organisation => letter.organisation,
+        fields => Value::from(Serde(fields)),
+        blank => Value::from(Serde(blank)),
+        about => letter.about.map(|a| a.address),
+        about_reason => letter.about.map(|a| a.reason),
+        about_role => letter.about.map(|a| a.role),
+        about_name => letter.about.and_then(|a| a.name),
+        recipients => letter.recipients.to_vec(),
+        others => letter.recipients.len() > 1,
+        reference => letter.reference,
+        reminder => letter.reminder,
+        since => letter.since,
+        registered => letter.fields.keys().any(|k| *k != Key::Organisation),
     }
 }
 

@@ -30,6 +30,8 @@ pub struct Config {
     pub digest: DigestConfig,
     /// The group's name and convener, as the mail names them (`[group]`).
     pub group: crate::compose::GroupConfig,
+    /// Keeping the roster true over time: the yearly check (`[upkeep]`).
+    pub upkeep: crate::upkeep::UpkeepConfig,
 }
 
 /// How a connection is protected.

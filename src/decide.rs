@@ -65,6 +65,15 @@ pub enum AnswerKind {
     /// To the sender of forms for several organisations in one mail: what
     /// became of each, in one answer.
     Several,
+    /// To an organisation: a request for a form, a working address or a
+    /// yearly confirmation (`daemon::upkeep`), and its reminders.
+    Request,
+    /// To the sender: the registration is confirmed as it stands (STÄMMER).
+    Confirmed,
+    /// To the strategist: registered addresses that mail no longer reaches.
+    Undeliverable,
+    /// To the strategist: what her `SKICKA BLANKETT` sent.
+    RequestsSent,
 }
 
 impl AnswerKind {
@@ -100,6 +109,10 @@ impl AnswerKind {
             AnswerKind::Outage => "outage",
             AnswerKind::Impersonation => "impersonation",
             AnswerKind::Several => "several",
+            AnswerKind::Request => "request",
+            AnswerKind::Confirmed => "confirmed",
+            AnswerKind::Undeliverable => "undeliverable",
+            AnswerKind::RequestsSent => "requests_sent",
         }
     }
 }
@@ -223,6 +236,17 @@ pub enum Outcome {
     /// at once how to answer; anyone else's attempts reach her in the daily
     /// report of refused attempts.
     Refused { tell: bool },
+    /// The organisation confirmed its registration as it stands (the
+    /// yearly check's STÄMMER): thanked.
+    Confirmed,
+    /// blankett's own business, not a form: the sender is not answered;
+    /// `answers` (to the strategist) are written and the message goes to
+    /// `destination` (a delivery report stays where it is).
+    Told {
+        answers: Vec<Answer>,
+        destination: Destination,
+        note: &'static str,
+    },
 }
 
 /// Decides whom to answer, from the outcome.
@@ -255,6 +279,21 @@ pub fn decide(mail: &Mail, outcome: &Outcome, policy: &Policy, facts: Facts) -> 
             d.answers.extend(notices.iter().map(Answer::notice));
             return d;
         }
+        Outcome::Told {
+            answers,
+            destination,
+            note,
+        } => {
+            let mut d = Decision::leave(note);
+            d.destination = *destination;
+            d.answers.clone_from(answers);
+            return d;
+        }
+        Outcome::Confirmed => (
+            AnswerKind::Confirmed,
+            None,
+            "the registration confirmed as it stands",
+        ),
         Outcome::Registered { .. } => (AnswerKind::Confirmation, None, "registered: confirmed"),
         Outcome::NoChange => (
             AnswerKind::NoChange,

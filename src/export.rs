@@ -198,7 +198,8 @@ struct Entry<'a> {
     signed_date: Option<&'a str>,
     registered_at: &'a str,
     source_message_id: Option<&'a str>,
-    /// The last yearly confirmation (roster upkeep); none yet.
+    /// When the organisation last confirmed the registration as it stands
+    /// (the yearly check); `null` when it has not since it was registered.
     confirmed_at: Option<&'a str>,
     representative_undeliverable: Option<&'a Undeliverable>,
     substitute_undeliverable: Option<&'a Undeliverable>,
@@ -231,7 +232,7 @@ pub fn json_with(regs: &[Registration], marks: &Marks) -> String {
                 signed_date: v(Key::SignedDate),
                 registered_at: &r.registered_at,
                 source_message_id: r.source_message_id.as_deref(),
-                confirmed_at: None,
+                confirmed_at: r.confirmed_at.as_deref(),
                 representative_undeliverable: mark(Key::RepresentativeEmail),
                 substitute_undeliverable: mark(Key::SubstituteEmail),
             }
@@ -276,6 +277,7 @@ pub(crate) mod tests {
             fields: pairs.iter().map(|(k, v)| (*k, v.to_string())).collect(),
             registered_at: at.into(),
             source_message_id: id.map(|i| format!("<{i}@mail.test>")),
+            confirmed_at: None,
         }
     }
 

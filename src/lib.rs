@@ -25,6 +25,7 @@
 
 pub mod attach;
 pub mod authresults;
+pub mod blank;
 pub mod bounce;
 pub mod classify;
 pub mod compose;
@@ -53,4 +54,5 @@ pub mod secrets;
 pub mod sender;
 pub mod store;
 pub mod text;
+pub mod upkeep;
 pub mod values;

@@ -24,6 +24,10 @@ pub struct Organisation {
     /// `review`: a person looks at every form of this organisation first.
     #[serde(default)]
     pub policy: Policy,
+    /// Where to send a request for a form when nobody is registered (the
+    /// organisation's registry, say): `contact = "registrator@mora.se"`.
+    #[serde(default)]
+    pub contact: Option<String>,
 }
 
 /// Whether forms of an organisation change the roster by themselves.

@@ -116,11 +116,45 @@ async fn a_dead_address_is_marked_and_a_new_form_clears_it() {
     for name in ["2.eml", "3.eml", "4.eml"] {
         assert!(exists(&f.inbox(), name), "{name} was moved");
     }
-    assert_eq!(
-        f.sent().len(),
-        sent_before,
+    // The mail system is never answered; the organisation is asked, in one
+    // letter to the other registered person and one to the manager, with
+    // the form attached, filled in with what the roster holds.
+    let letters = parsed(&f.sent()[sent_before..]);
+    assert!(
+        letters.iter().all(|m| !m.to.contains("mailer-daemon")),
         "a delivery report is never answered"
     );
+    let mut to: Vec<&str> = letters.iter().map(|m| m.to.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["anna.berg@falun.test", "karin.ek@falun.test"]);
+    for letter in &letters {
+        assert!(
+            letter
+                .subject
+                .contains("En mejladress hos Falu kommun fungerar inte"),
+            "{}",
+            letter.subject
+        );
+        assert!(
+            letter.text.contains(ERIK) && letter.text.contains("Ersättarens mejladress: ..."),
+            "{}",
+            letter.text
+        );
+        assert!(
+            letter
+                .text
+                .contains("Samma mejl har gått till anna.berg@falun.test, karin.ek@falun.test"),
+            "{}",
+            letter.text
+        );
+        assert_eq!(letter.attachments, ["Blankett.docx"]);
+    }
+    assert_eq!(d.store.open_requests().expect("requests").len(), 1);
+    // Another report about the same address asks nobody again.
+    let before = f.sent().len();
+    f.put("4b.eml", &report(ERIK, "failed", "5.1.1", 6));
+    run::once(&mut d).await.expect("second bounce");
+    assert_eq!(f.sent().len(), before, "one request while it is open");
 
     // A new form naming Erik again vouches for the address.
     let again = String::from_utf8_lossy(FORM)
@@ -129,4 +163,173 @@ async fn a_dead_address_is_marked_and_a_new_form_clears_it() {
     f.put("5.eml", again.as_bytes());
     run::once(&mut d).await.expect("new form");
     assert!(d.store.undeliverable().expect("marks").is_empty());
+    assert!(
+        d.store.open_requests().expect("requests").is_empty(),
+        "a new registration answers the request"
+    );
+}
+
+/// A mail blankett sent, as the tests read it.
+struct Sent {
+    to: String,
+    subject: String,
+    text: String,
+    message_id: String,
+    attachments: Vec<String>,
+}
+
+fn parsed(raw: &[Vec<u8>]) -> Vec<Sent> {
+    raw.iter()
+        .map(|bytes| {
+            let m =
+                blankett::mime::read(bytes, &blankett::limits::Limits::default()).expect("a mail");
+            let to = String::from_utf8_lossy(bytes)
+                .lines()
+                .find_map(|l| l.strip_prefix("To: ").map(|t| t.trim().to_lowercase()))
+                .unwrap_or_default();
+            Sent {
+                to,
+                subject: m.subject.clone(),
+                text: m
+                    .bodies
+                    .iter()
+                    .find(|b| b.kind == blankett::mime::BodyKind::Plain)
+                    .map(|b| b.text.clone())
+                    .unwrap_or_default(),
+                message_id: m.message_id.clone().unwrap_or_default(),
+                attachments: m.attachments.iter().map(|a| a.name.clone()).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Anna's answer to a letter.
+fn answer(letter: &Sent, n: u32, body: &str) -> Vec<u8> {
+    format!(
+        "From: Anna Berg <anna.berg@falun.test>\r\nTo: strateg@lansstyrelsen.test\r\n\
+         Subject: SV: {}\r\nMessage-ID: <answer-{n}@falun.test>\r\nIn-Reply-To: <{}>\r\n\
+         Date: Thu, 03 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n",
+        letter.subject,
+        letter.message_id.trim_matches(['<', '>'])
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn an_answer_to_the_request_gives_the_new_address() {
+    let f = Folders::new("bounce-answer");
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first start");
+    f.put("1.eml", FORM);
+    run::once(&mut d).await.expect("registered");
+    let before = f.sent().len();
+    f.put("2.eml", &report(ERIK, "failed", "5.1.1", 2));
+    run::once(&mut d).await.expect("bounce");
+    let letters = parsed(&f.sent()[before..]);
+    let to_anna = letters
+        .iter()
+        .find(|l| l.to.contains(ANNA))
+        .expect("a letter to Anna");
+
+    // An answer with nothing to register leaves the request open and is
+    // not answered (it is the strategist's to read).
+    let before = f.sent().len();
+    f.put(
+        "3.eml",
+        &answer(to_anna, 3, "Tack, jag kollar med Erik och återkommer."),
+    );
+    run::once(&mut d).await.expect("a note");
+    assert_eq!(f.sent().len(), before);
+    assert_eq!(d.store.open_requests().expect("requests").len(), 1);
+
+    // The new address, alone on a line, completes what was asked.
+    f.put(
+        "4.eml",
+        &answer(
+            to_anna,
+            4,
+            "Hej!\r\n\r\nErsättarens mejladress: erik.nylund@falun.test\r\n\r\nMvh Anna",
+        ),
+    );
+    run::once(&mut d).await.expect("the answer");
+    let roster = roster_json(&d);
+    assert_eq!(roster[0]["substitute_email"], "erik.nylund@falun.test");
+    assert_eq!(roster[0]["substitute_name"], "Erik Lind");
+    assert_eq!(roster[0]["representative_email"], ANNA);
+    assert_eq!(
+        roster[0]["substitute_undeliverable"],
+        serde_json::Value::Null
+    );
+    assert!(d.store.open_requests().expect("requests").is_empty());
+    let answers = parsed(&f.sent()[before..]);
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.to.contains(ANNA) && a.text.contains("erik.nylund@falun.test")),
+        "Anna is told what was registered"
+    );
+}
+
+#[test]
+fn every_bounce_fixture_reads_as_its_golden_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bounces");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the bounce fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12, "{} fixtures", names.len());
+    let mut wrong = Vec::new();
+    for path in names {
+        let bytes = std::fs::read(&path).expect("readable");
+        let golden: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(path.with_extension("json")).expect("its golden file"),
+        )
+        .expect("JSON");
+        let mail =
+            blankett::mime::read(&bytes, &blankett::limits::Limits::default()).expect("a mail");
+        let got = blankett::bounce::read(&mail);
+        let want = &golden["bounce"];
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let Some(got) = got else {
+            if !want.is_null() {
+                wrong.push(format!("{name}: not read as a delivery report"));
+            }
+            continue;
+        };
+        if want.is_null() {
+            wrong.push(format!("{name}: read as a delivery report: {got:?}"));
+            continue;
+        }
+        let failures = want["failures"].as_array().expect("failures");
+        if failures.len() != got.failures.len() {
+            wrong.push(format!(
+                "{name}: {} failures, want {}: {got:?}",
+                got.failures.len(),
+                failures.len()
+            ));
+            continue;
+        }
+        for (w, g) in failures.iter().zip(&got.failures) {
+            let reason = w["reason_contains"].as_str().unwrap_or_default();
+            if w["address"] != g.address.as_str()
+                || w["permanent"] != g.permanent
+                || !g.reason.contains(reason)
+            {
+                wrong.push(format!("{name}: got {g:?}, want {w}"));
+            }
+        }
+        if want["original_message_id"].as_str() != got.original_message_id.as_deref() {
+            wrong.push(format!(
+                "{name}: original {:?}, want {}",
+                got.original_message_id, want["original_message_id"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

@@ -103,6 +103,7 @@ pub fn setup(
         send,
         reminder_days: config.answers.reminder_days.clone(),
         digest: Some(digest),
+        upkeep: config.upkeep.clone(),
     })
 }
 

@@ -15,6 +15,7 @@ pub mod login;
 pub mod organisations;
 pub mod parse;
 pub mod person;
+pub mod request;
 pub mod review;
 pub mod roster;
 pub mod status;
@@ -82,6 +83,9 @@ pub enum Command {
     Export(export::Args),
     /// Messages waiting for a person: list, show, accept, reject, edit (needs --config).
     Review(review::Args),
+    /// Send organisations the form (a letter and a .docx to fill in), to the
+    /// registered people or the organisation's `contact` address (needs --config).
+    Request(request::Args),
     /// The roster digest now: print it, write its HTML, or send it by mail
     /// (needs --config).
     Digest(digest::Args),
@@ -169,6 +173,7 @@ pub fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Command::Organisations => organisations::run(cli.config.as_deref()),
         Command::Export(args) => export::run(&args, cli.config.as_deref()),
         Command::Review(args) => review::run(&args, cli.config.as_deref()),
+        Command::Request(args) => request::run(&args, cli.config.as_deref()),
         Command::Digest(args) => digest::run(&args, cli.config.as_deref()),
         Command::Doctor => runtime()?.block_on(doctor::run(required(cli.config.as_deref())?)),
         Command::Init(args) => init::run(&args),

@@ -50,6 +50,8 @@ pub struct Setup {
     /// The scheduled digest (`daemon::digest`), recipients resolved; `None`
     /// for none.
     pub digest: Option<crate::config::DigestConfig>,
+    /// The yearly check (`daemon::upkeep`).
+    pub upkeep: crate::upkeep::UpkeepConfig,
 }
 
 impl Setup {
@@ -565,6 +567,10 @@ pub fn build_answers(
             limit,
             &extra(answer.role),
         );
+        let vars = match &intake.vars {
+            Some(more) => minijinja::context! { ..more.clone(), ..vars },
+            None => vars,
+        };
         let rendered = setup.templates.render(answer.kind, &vars)?;
         // A person newly named (or replaced) never received the form: their
         // notice starts a conversation of its own instead of answering it.

@@ -50,7 +50,12 @@ pub fn gather(store: &Store) -> Result<Gathered, StoreError> {
     let created = store.created_at()?;
     Ok(Gathered {
         registrations: store.registrations()?,
-        history: store.history(None)?,
+        // A confirmation changes nothing: the changes section leaves it out.
+        history: store
+            .history(None)?
+            .into_iter()
+            .filter(|e| e.kind != "confirmed")
+            .collect(),
         pending: store.submissions_in("pending")?,
         reviews,
         last_sent: store.last_digest()?,

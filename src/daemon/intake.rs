@@ -6,8 +6,9 @@
 
 use super::alarm;
 use super::desk::Setup;
+use super::upkeep::Planned;
 use super::DeskError;
-use crate::decide::{self, Outcome, ReviewReason};
+use crate::decide::{self, AnswerKind, Destination, Outcome, ReviewReason};
 use crate::form::Key;
 use crate::identity::{self, Claim, Standing};
 use crate::mime::Mail;
@@ -15,11 +16,13 @@ use crate::organisations::normalise;
 use crate::parse::follow_up_values;
 use crate::report::{InvalidField, Report, Status};
 use crate::roster::{self, Fields, Hold, Plan, Trust};
+use crate::store::requests::{Confirmation, Request, RequestClose};
 use crate::store::roster::{
     Effects, Problems, RegistrationWrite, ReviewResolution, Submission, SubmissionWrite,
     IMPERSONATION,
 };
 use crate::store::Store;
+use crate::upkeep::{Purpose, Targets};
 use crate::values;
 use chrono::{DateTime, Utc};
 use regex::Regex;
@@ -41,6 +44,9 @@ pub struct Intake {
     /// For a form held for review: the organisation's registration as it
     /// stands, which accepting it would replace.
     pub current: Option<Fields>,
+    /// Variables for the answers besides a form's: what a delivery report
+    /// marked, what the strategist's `SKICKA BLANKETT` sent.
+    pub vars: Option<minijinja::Value>,
 }
 
 static REFERENCE: LazyLock<Regex> =
@@ -75,6 +81,7 @@ impl Intake {
             changes: Vec::new(),
             resolution: None,
             current: None,
+            vars: None,
         }
     }
 }
@@ -88,13 +95,32 @@ pub fn intake(
     now: DateTime<Utc>,
 ) -> Result<Intake, DeskError> {
     if report.status == Status::Automated {
-        return bounced(store, mail, report);
+        return bounced(store, setup, mail, report);
     }
     let standing = identity::standing(mail, &setup.policy.strategist, &setup.trust);
     let trusted = standing.is_strategist();
     let sender = identity::sender(mail);
     let actor = sender.clone().unwrap_or_default();
     let own_text = own_text(mail);
+    // The strategist's command by mail: only her authenticated mail runs it.
+    if let Some(targets) = crate::upkeep::command(&mail.subject) {
+        match standing {
+            Standing::Strategist(_) => return command(store, setup, report, targets, &actor),
+            Standing::Claims(_) => {
+                return Ok(refused(
+                    report,
+                    standing,
+                    &actor,
+                    "command",
+                    format!(
+                        "SKICKA BLANKETT ({}) not authenticated as the strategist",
+                        mail.subject.chars().take(80).collect::<String>()
+                    ),
+                ))
+            }
+            Standing::Other => {}
+        }
+    }
     let command = ACCEPT.is_match(&own_text) || REJECT.is_match(&own_text);
     let ids: Vec<String> = mail
         .in_reply_to
@@ -135,6 +161,26 @@ pub fn intake(
     // start) the form that organisation later completes.
     let failing = !trusted && unauthenticated(mail, setup, standing);
     let follow_up = follow_up_values(mail, &setup.reader.limits);
+    // An answer to one of blankett's requests (a form, an address, the
+    // yearly check).
+    if !failing {
+        if let Some(request) = requested(store, mail, &ids)? {
+            let answered = answer_request(
+                store,
+                setup,
+                &request,
+                &report,
+                &follow_up.values,
+                &own_text,
+                sender.as_deref(),
+                trusted,
+            )?;
+            if let Some(mut intake) = answered {
+                audit_claim(&mut intake, standing, &actor);
+                return Ok(intake);
+            }
+        }
+    }
     let linked = link(
         store,
         mail,
@@ -167,7 +213,7 @@ pub fn intake(
             let mut intake = merge_into(
                 store,
                 setup,
-                &sub,
+                &Base::from(&sub),
                 &fields,
                 &report,
                 sender.as_deref(),
@@ -206,41 +252,40 @@ fn named_addresses(fields: &Fields) -> Vec<String> {
 /// Automated mail is never answered. A delivery report for a registered
 /// representative's or substitute's address (to one of blankett's answers
 /// or to the strategist's own mail: the failed recipient decides) marks that
-/// address undeliverable on the roster; a delay marks nothing. The report
-/// itself stays where it is, untouched: it is the strategist's mail.
-fn bounced(store: &Store, mail: &Mail, report: Report) -> Result<Intake, DeskError> {
+/// address undeliverable on the roster, asks the organisation for a new
+/// address (once while a request is open), and tells the strategist at once
+/// when `strategist_changes = "immediately"` (else the digest does). A delay
+/// marks nothing. The report itself stays where it is, untouched: it is the
+/// strategist's mail.
+fn bounced(store: &Store, setup: &Setup, mail: &Mail, report: Report) -> Result<Intake, DeskError> {
     let Some(bounce) = crate::bounce::read(mail) else {
         return Ok(Intake::simple(
             report,
             Outcome::Ignored("automated mail: never answered"),
         ));
     };
-    let registered: std::collections::BTreeSet<String> = store
-        .registrations()?
-        .iter()
-        .flat_map(|r| {
-            [Key::RepresentativeEmail, Key::SubstituteEmail]
-                .into_iter()
-                .filter_map(|k| r.fields.get(&k).map(|a| a.to_lowercase()))
-        })
-        .collect();
-    let dead: Vec<(String, String)> = bounce
-        .permanent()
-        .filter(|f| registered.contains(&f.address))
-        .map(|f| (f.address.clone(), f.reason.clone()))
-        .collect();
+    let registrations = store.registrations()?;
+    // (address, reason, the registrations naming it)
+    let mut dead: Vec<(String, String, Vec<&crate::store::roster::Registration>)> = Vec::new();
+    for failure in bounce.permanent() {
+        let holders: Vec<_> = registrations
+            .iter()
+            .filter(|r| named_addresses(&r.fields).contains(&failure.address))
+            .collect();
+        if !holders.is_empty() && !dead.iter().any(|(a, _, _)| *a == failure.address) {
+            dead.push((failure.address.clone(), failure.reason.clone(), holders));
+        }
+    }
     if dead.is_empty() {
         return Ok(Intake::simple(
             report,
             Outcome::Ignored("a delivery report about no registered address: left alone"),
         ));
     }
-    let mut intake = Intake::simple(
-        report,
-        Outcome::Ignored("a delivery report: registered addresses marked undeliverable"),
-    );
-    for (address, _) in &dead {
-        intake.effects.audit.push((
+    let mut effects = Effects::default();
+    let mut told = Vec::new();
+    for (address, reason, holders) in &dead {
+        effects.audit.push((
             "delivery report".into(),
             "address undeliverable".into(),
             format!(
@@ -248,9 +293,283 @@ fn bounced(store: &Store, mail: &Mail, report: Report) -> Result<Intake, DeskErr
                 bounce.original_message_id.as_deref().unwrap_or("unknown")
             ),
         ));
+        effects
+            .undeliverable
+            .push((address.clone(), reason.clone()));
+        for reg in holders {
+            let key = &reg.organisation_key;
+            // One request per organisation and report, even when both its
+            // addresses bounced.
+            let planned = if effects.requests.iter().any(|r| r.organisation_key == *key) {
+                None
+            } else {
+                Some(setup.plan_request(store, Purpose::Address, key, Some((address, reason)))?)
+            };
+            let (asked, asked_before) = match planned {
+                Some(Planned::Request(request)) => {
+                    let asked = request.recipients.clone();
+                    effects.requests.push(request);
+                    (asked, None)
+                }
+                Some(Planned::AlreadyAsked(open)) => (
+                    Vec::new(),
+                    Some(open.created_at.chars().take(10).collect::<String>()),
+                ),
+                Some(Planned::NoAddress) | None => (Vec::new(), None),
+            };
+            let (role, name) = if reg
+                .fields
+                .get(&Key::RepresentativeEmail)
+                .is_some_and(|a| a.eq_ignore_ascii_case(address))
+            {
+                ("representative", reg.fields.get(&Key::RepresentativeName))
+            } else {
+                ("substitute", reg.fields.get(&Key::SubstituteName))
+            };
+            told.push(minijinja::context! {
+                address => address,
+                reason => reason,
+                organisation => reg.organisation.clone(),
+                role => role,
+                name => name.cloned(),
+                asked => asked,
+                asked_before => asked_before,
+            });
+        }
     }
-    intake.effects.undeliverable = dead;
+    let answers = if setup.policy.notify_changes {
+        setup
+            .policy
+            .strategist
+            .first()
+            .map(|s| decide::Answer::new(AnswerKind::Undeliverable, s.clone()))
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut intake = Intake::simple(
+        report,
+        Outcome::Told {
+            answers,
+            destination: Destination::Stay,
+            note: "a delivery report: registered addresses marked undeliverable, the organisation asked",
+        },
+    );
+    intake.effects = effects;
+    intake.vars = Some(minijinja::context! { dead => told });
     Ok(intake)
+}
+
+/// The strategist's `SKICKA BLANKETT`: a request for a form to each
+/// organisation named (or each one missing, or all), except those already
+/// asked and waiting, written with the message; she gets a receipt that
+/// lists what was sent and what was not.
+fn command(
+    store: &Store,
+    setup: &Setup,
+    report: Report,
+    targets: Targets,
+    actor: &str,
+) -> Result<Intake, DeskError> {
+    let chosen = choose(store, setup, &targets)?;
+    let mut effects = Effects::default();
+    let mut sent = Vec::new();
+    let mut skipped = Vec::new();
+    for key in &chosen.keys {
+        let name = setup
+            .reader
+            .organisations
+            .get(key)
+            .map_or_else(|| key.clone(), |o| o.name.clone());
+        match setup.plan_request(store, Purpose::Form, key, None)? {
+            Planned::Request(request) => {
+                sent.push(minijinja::context! {
+                    organisation => request.organisation.clone(),
+                    recipients => request.recipients.clone(),
+                });
+                effects.requests.push(request);
+            }
+            Planned::AlreadyAsked(open) => skipped.push(minijinja::context! {
+                organisation => name,
+                why => "asked",
+                date => open.created_at.chars().take(10).collect::<String>(),
+            }),
+            Planned::NoAddress => skipped.push(minijinja::context! {
+                organisation => name,
+                why => "no_address",
+            }),
+        }
+    }
+    effects.audit.push((
+        actor.to_string(),
+        "forms requested".into(),
+        format!(
+            "SKICKA BLANKETT: {} sent, {} not sent, {} unknown",
+            sent.len(),
+            skipped.len(),
+            chosen.unknown.len()
+        ),
+    ));
+    let mut intake = Intake::simple(
+        report,
+        Outcome::Told {
+            answers: vec![decide::Answer::new(
+                AnswerKind::RequestsSent,
+                actor.to_string(),
+            )],
+            destination: Destination::Processed,
+            note: "the strategist's SKICKA BLANKETT: forms requested",
+        },
+    );
+    intake.effects = effects;
+    intake.vars = Some(minijinja::context! {
+        sent => sent,
+        skipped => skipped,
+        unknown => chosen.unknown,
+        nothing => matches!(&targets, Targets::Named(names) if names.is_empty()),
+    });
+    Ok(intake)
+}
+
+/// The organisations a request names: their keys, and the names that match none.
+#[derive(Debug, Default)]
+pub struct Chosen {
+    pub keys: Vec<String>,
+    pub unknown: Vec<String>,
+}
+
+/// Resolves `request`'s and `SKICKA BLANKETT`'s targets against the list:
+/// names (or ids) as written, every organisation without a registration, or all.
+pub fn choose(store: &Store, setup: &Setup, targets: &Targets) -> Result<Chosen, DeskError> {
+    let orgs = &setup.reader.organisations;
+    let mut chosen = Chosen::default();
+    match targets {
+        Targets::Named(names) => {
+            for name in names {
+                let id = orgs
+                    .get(name.trim())
+                    .map(|o| o.id.as_str())
+                    .or_else(|| orgs.match_name(name));
+                match id {
+                    Some(id) if !chosen.keys.iter().any(|k| k == id) => {
+                        chosen.keys.push(id.to_string());
+                    }
+                    Some(_) => {}
+                    None => chosen.unknown.push(name.clone()),
+                }
+            }
+        }
+        Targets::Missing => {
+            let registered: std::collections::BTreeSet<Option<String>> = store
+                .registrations()?
+                .into_iter()
+                .map(|r| r.organisation_id)
+                .collect();
+            chosen.keys = orgs
+                .all()
+                .iter()
+                .filter(|o| !registered.contains(&Some(o.id.clone())))
+                .map(|o| o.id.clone())
+                .collect();
+        }
+        Targets::All => chosen.keys = orgs.all().iter().map(|o| o.id.clone()).collect(),
+    }
+    Ok(chosen)
+}
+
+/// The open request a message answers: by the Message-ID of one of its
+/// letters, or by its reference code.
+fn requested(store: &Store, mail: &Mail, ids: &[String]) -> Result<Option<Request>, DeskError> {
+    let mut found = store.request_by_answer(ids)?;
+    if found.is_none() {
+        let text = format!("{}\n{}", mail.subject, own_text(mail));
+        if let Some(code) = REFERENCE.find(&text) {
+            found = store.request_by_reference(code.as_str())?;
+        }
+    }
+    Ok(found.filter(|r| r.state == "open"))
+}
+
+/// An answer to a request. For the yearly check, `STÄMMER` confirms the
+/// registration as it stands. Otherwise the lines given (or a whole form)
+/// complete what the request asked about, as a follow-up completes a
+/// pending form: registered when complete, else pending. `None`: the answer
+/// gives nothing to register (it is handled as any other mail).
+#[allow(clippy::too_many_arguments)]
+fn answer_request(
+    store: &Store,
+    setup: &Setup,
+    request: &Request,
+    report: &Report,
+    follow_up: &Fields,
+    own_text: &str,
+    sender: Option<&str>,
+    trusted: bool,
+) -> Result<Option<Intake>, DeskError> {
+    let complete = report.status == Status::Complete;
+    if request.purpose == Purpose::Confirm
+        && !complete
+        && follow_up.is_empty()
+        && crate::upkeep::confirms(own_text)
+    {
+        let mut confirmed = judge(setup, request.fields.clone(), Vec::new(), "body");
+        confirmed.organisation_id = setup
+            .reader
+            .organisations
+            .get(&request.organisation_key)
+            .map(|o| o.id.clone());
+        let mut intake = Intake::simple(confirmed, Outcome::Confirmed);
+        intake.effects.confirmed = Some(Confirmation {
+            organisation_key: request.organisation_key.clone(),
+            organisation: request.organisation.clone(),
+            in_history: true,
+        });
+        intake.effects.close_requests.push(RequestClose {
+            id: request.id,
+            state: "confirmed",
+        });
+        intake.effects.audit.push((
+            sender.unwrap_or_default().to_string(),
+            "registration confirmed".into(),
+            format!("{} (request {})", request.organisation_key, request.id),
+        ));
+        return Ok(Some(intake));
+    }
+    if !complete && follow_up.is_empty() {
+        return Ok(None);
+    }
+    let values = if complete {
+        raw_of(report)
+    } else {
+        follow_up.clone()
+    };
+    let listed = setup
+        .reader
+        .organisations
+        .get(&request.organisation_key)
+        .map(|o| o.id.as_str());
+    let problems = Problems::default();
+    let base = Base {
+        id: None,
+        fields: &request.fields,
+        problems: &problems,
+        organisation_id: listed,
+    };
+    let mut intake = merge_into(
+        store,
+        setup,
+        &base,
+        &values,
+        report,
+        sender,
+        (trusted, false),
+    )?;
+    intake.effects.close_requests.push(RequestClose {
+        id: request.id,
+        state: "answered",
+    });
+    Ok(Some(intake))
 }
 
 /// A message holding forms for several organisations (form-contract rule
@@ -402,18 +721,38 @@ fn link(
     Ok(None)
 }
 
-/// A follow-up merged into a pending submission.
+/// What a follow-up is merged into: a pending submission, or what a
+/// request asked about (no submission yet).
+struct Base<'a> {
+    id: Option<i64>,
+    fields: &'a Fields,
+    problems: &'a Problems,
+    organisation_id: Option<&'a str>,
+}
+
+impl<'a> From<&'a Submission> for Base<'a> {
+    fn from(sub: &'a Submission) -> Self {
+        Base {
+            id: Some(sub.id),
+            fields: &sub.fields,
+            problems: &sub.problems,
+            organisation_id: sub.organisation_id.as_deref(),
+        }
+    }
+}
+
+/// A follow-up merged into a pending submission (or a request's values).
 fn merge_into(
     store: &Store,
     setup: &Setup,
-    sub: &Submission,
+    sub: &Base<'_>,
     follow_up: &Fields,
     report: &Report,
     sender: Option<&str>,
     (trusted, unauthenticated): (bool, bool),
 ) -> Result<Intake, DeskError> {
     let checked = values::check(follow_up);
-    let merged = roster::merge(&sub.fields, &checked.fields);
+    let merged = roster::merge(sub.fields, &checked.fields);
     let mut invalid: Vec<InvalidField> = sub
         .problems
         .invalid
@@ -431,28 +770,19 @@ fn merge_into(
     invalid.dedup_by_key(|i| i.field);
     let mut merged_report = judge(setup, merged, invalid, &report.source);
     if merged_report.organisation_id.is_none() {
-        merged_report.organisation_id = sub.organisation_id.clone();
+        merged_report.organisation_id = sub.organisation_id.map(str::to_string);
     }
     merged_report.method = report.method;
     if merged_report.status == Status::Complete && unauthenticated {
-        Ok(held(
-            merged_report,
-            ReviewReason::Unauthenticated,
-            Some(sub.id),
-        ))
+        Ok(held(merged_report, ReviewReason::Unauthenticated, sub.id))
     } else if merged_report.status == Status::Complete {
-        register(
-            store,
-            setup,
-            merged_report,
-            sender,
-            trust(trusted),
-            Some(sub.id),
-        )
+        register(store, setup, merged_report, sender, trust(trusted), sub.id)
     } else {
         let mut intake = Intake::simple(merged_report.clone(), Outcome::Pending);
-        intake.effects.submission =
-            Some(update_submission(sub.id, &merged_report, "pending", None));
+        intake.effects.submission = Some(match sub.id {
+            Some(id) => update_submission(id, &merged_report, "pending", None),
+            None => new_submission(&merged_report, "pending", None),
+        });
         Ok(intake)
     }
 }
@@ -514,6 +844,12 @@ fn register(
             let mut intake = Intake::simple(report.clone(), Outcome::NoChange);
             intake.effects.submission = Some(write("no_change", None));
             intake.effects.vouched = named_addresses(&report.fields);
+            // The same form again confirms the registration as it stands.
+            intake.effects.confirmed = Some(Confirmation {
+                organisation_key: registration_key,
+                organisation: org_name,
+                in_history: false,
+            });
             Ok(intake)
         }
         Plan::Register {
@@ -561,6 +897,7 @@ fn register(
                 changes,
                 resolution: None,
                 current: None,
+                vars: None,
             })
         }
     }

@@ -13,6 +13,7 @@ pub mod reader;
 pub mod remind;
 pub mod review;
 pub mod run;
+pub mod upkeep;
 
 use crate::compose::TemplateError;
 use crate::mailbox::MailboxError;

@@ -120,7 +120,7 @@ pub async fn once<M: Mailbox, S: Sender, C: Clock>(
     desk.note_pass(polled.as_ref().err());
     // Reminders, outage notices and queued answers go out even when the
     // mailbox could not be read.
-    let reminded = desk.remind()?;
+    let reminded = desk.remind()? + desk.upkeep()?;
     desk.report_impersonations()?;
     let digest = desk.digest_if_due()?;
     desk.care()?;

@@ -48,7 +48,7 @@ pub fn history(entries: &[HistoryEntry]) -> String {
     let mut out = String::new();
     for entry in entries {
         let date = entry.at.chars().take(10).collect::<String>();
-        let what = if entry.changes.is_empty() {
+        let what = if entry.changes.is_empty() && entry.kind != "confirmed" {
             format!("{} (no earlier registration)", entry.kind)
         } else {
             entry.kind.clone()

@@ -6,6 +6,7 @@
 pub mod care;
 pub mod digest;
 pub mod reminders;
+pub mod requests;
 pub mod roster;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -220,6 +221,7 @@ impl Store {
             M::up(roster::SCHEMA_2),
             M::up(roster::SCHEMA_3),
             M::up(roster::SCHEMA_4),
+            M::up(requests::SCHEMA_5),
         ])
         .to_latest(&mut conn)?;
         conn.execute(

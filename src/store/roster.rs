@@ -135,6 +135,9 @@ pub struct Registration {
     pub fields: Fields,
     pub registered_at: String,
     pub source_message_id: Option<String>,
+    /// When the organisation last confirmed the registration as it stands
+    /// (the yearly check's STÄMMER, or the same form again).
+    pub confirmed_at: Option<String>,
 }
 
 /// One history entry.
@@ -220,6 +223,13 @@ pub struct Effects {
     /// Addresses a new form names again (registered or the same as before):
     /// their marks are cleared.
     pub vouched: Vec<String>,
+    /// Requests to the organisations this message causes (a delivery
+    /// report's, the strategist's `SKICKA BLANKETT`), with their letters.
+    pub requests: Vec<super::requests::RequestWrite>,
+    /// Requests this message answers.
+    pub close_requests: Vec<super::requests::RequestClose>,
+    /// The organisation confirmed its registration as it stands.
+    pub confirmed: Option<super::requests::Confirmation>,
 }
 
 fn json<T: Serialize>(value: &T) -> String {
@@ -311,7 +321,7 @@ pub(super) fn apply(
                  submission, source_message_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (organisation_key) DO UPDATE SET organisation_id = ?2, organisation = ?3, fields = ?4,
-                 registered_at = ?5, submission = ?6, source_message_id = ?7",
+                 registered_at = ?5, submission = ?6, source_message_id = ?7, confirmed_at = NULL",
             params![
                 reg.organisation_key,
                 reg.organisation_id,
@@ -335,6 +345,7 @@ pub(super) fn apply(
                 json(&reg.changes)
             ],
         )?;
+        super::requests::answered_by_registration(tx, &reg.organisation_key, now)?;
     }
     let mut review = None;
     if let (Some(reason), Some(sub)) = (&effects.open_review, submission) {
@@ -363,6 +374,8 @@ pub(super) fn apply(
             [address.to_lowercase()],
         )?;
     }
+    super::requests::close(tx, &effects.close_requests, effects.confirmed.as_ref(), now)?;
+    super::requests::insert(tx, message, &effects.requests, now)?;
     for (actor, action, detail) in &effects.audit {
         tx.execute(
             "INSERT INTO audit (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
@@ -590,7 +603,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT organisation_key, organisation_id, organisation, fields, registered_at, source_message_id
+                "SELECT organisation_key, organisation_id, organisation, fields, registered_at, source_message_id,
+                     confirmed_at
                  FROM registrations WHERE organisation_key = ?1",
                 [organisation_key],
                 registration_row,
@@ -601,7 +615,8 @@ impl Store {
     /// Every current registration, by organisation name.
     pub fn registrations(&self) -> Result<Vec<Registration>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT organisation_key, organisation_id, organisation, fields, registered_at, source_message_id
+            "SELECT organisation_key, organisation_id, organisation, fields, registered_at, source_message_id,
+                 confirmed_at
              FROM registrations ORDER BY organisation COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([], registration_row)?;
@@ -700,6 +715,7 @@ fn registration_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Registration> {
         fields: serde_json::from_str(&fields).unwrap_or_default(),
         registered_at: r.get(4)?,
         source_message_id: r.get(5)?,
+        confirmed_at: r.get(6)?,
     })
 }
 

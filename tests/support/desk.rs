@@ -134,6 +134,7 @@ pub fn desk_sending(
         send,
         reminder_days: vec![7, 14],
         digest: None,
+        upkeep: blankett::upkeep::UpkeepConfig::default(),
     };
     Desk {
         store,

@@ -40,6 +40,7 @@ pub fn registration(id: Option<&str>, name: &str, at: &str, pairs: &[(Key, &str)
         fields: pairs.iter().map(|(k, v)| (*k, v.to_string())).collect(),
         registered_at: at.into(),
         source_message_id: None,
+        confirmed_at: None,
     }
 }
 
