@@ -89,6 +89,9 @@ pub struct DigestInput<'a> {
     pub reminders: usize,
     /// Registered addresses that a delivery report showed to be dead.
     pub undeliverable: &'a crate::export::Marks,
+    /// Registrations whose yearly check went unanswered, reminders and all
+    /// (organisation keys).
+    pub unconfirmed: &'a [String],
 }
 
 /// A file attached to the digest.
@@ -134,12 +137,12 @@ pub fn build(input: &DigestInput<'_>, now: DateTime<Utc>, tz: Tz) -> Result<Dige
             Attachment {
                 name: format!("{stem}.xlsx"),
                 content_type: XLSX,
-                bytes: export::xlsx(input.registrations)?,
+                bytes: export::xlsx_with(input.registrations, input.undeliverable)?,
             },
             Attachment {
                 name: format!("{stem}.csv"),
                 content_type: CSV,
-                bytes: export::csv(input.registrations)?,
+                bytes: export::csv_with(input.registrations, input.undeliverable)?,
             },
         ]
     } else {

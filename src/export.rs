@@ -7,7 +7,7 @@ mod lists;
 mod xlsx;
 
 pub use lists::{history, history_for, organisations};
-pub use xlsx::xlsx;
+pub use xlsx::{xlsx, xlsx_with};
 
 use crate::form::Key;
 use crate::store::roster::Registration;
@@ -26,7 +26,7 @@ pub enum ExportError {
 
 /// The column headings of the CSV and the workbook, as the strategist's
 /// spreadsheets name them.
-pub const HEADINGS: [&str; 11] = [
+pub const HEADINGS: [&str; 12] = [
     "Organisation",
     "Representant",
     "Representantens mejladress",
@@ -38,6 +38,7 @@ pub const HEADINGS: [&str; 11] = [
     "Mejl/telefon",
     "Datum",
     "Registrerad",
+    "Mejl går inte fram till",
 ];
 
 /// The record's keys after the organisation, in the columns' order.
@@ -59,11 +60,26 @@ fn value(reg: &Registration, key: Key) -> &str {
 }
 
 /// One registration as the spreadsheet columns of [`HEADINGS`]. The
-/// registration time is shown as its date, which is what people sort by.
-pub(crate) fn cells(reg: &Registration) -> Vec<String> {
+/// registration time is shown as its date, which is what people sort by;
+/// the last column names the registered addresses that mail no longer
+/// reaches, with the date it was seen.
+pub(crate) fn cells(reg: &Registration, marks: &Marks) -> Vec<String> {
     let mut row = vec![reg.organisation.clone()];
     row.extend(RECORD.iter().map(|k| value(reg, *k).to_string()));
     row.push(reg.registered_at.chars().take(10).collect());
+    let dead: Vec<String> = [Key::RepresentativeEmail, Key::SubstituteEmail]
+        .iter()
+        .filter_map(|k| {
+            let address = value(reg, *k);
+            marks.get(&address.to_lowercase()).map(|m| {
+                format!(
+                    "{address} (sedan {})",
+                    m.since.chars().take(10).collect::<String>()
+                )
+            })
+        })
+        .collect();
+    row.push(dead.join(", "));
     row
 }
 
@@ -146,6 +162,11 @@ pub(crate) fn render_table(headings: &[&str], rows: &[Vec<String>]) -> String {
 /// that Excel would take for a formula (`=`, `+`, `-`, `@`) gets a leading `'`:
 /// the values come from outside mail.
 pub fn csv(regs: &[Registration]) -> Result<Vec<u8>, ExportError> {
+    csv_with(regs, &Marks::new())
+}
+
+/// The roster as CSV, with the addresses mail no longer reaches.
+pub fn csv_with(regs: &[Registration], marks: &Marks) -> Result<Vec<u8>, ExportError> {
     let mut out = "\u{feff}".as_bytes().to_vec();
     {
         let mut writer = csv::WriterBuilder::new()
@@ -154,7 +175,7 @@ pub fn csv(regs: &[Registration]) -> Result<Vec<u8>, ExportError> {
             .from_writer(&mut out);
         writer.write_record(HEADINGS)?;
         for reg in regs {
-            writer.write_record(cells(reg).iter().map(|c| defuse(c)))?;
+            writer.write_record(cells(reg, marks).iter().map(|c| defuse(c)))?;
         }
         writer.flush().map_err(csv::Error::from)?;
     }
@@ -338,11 +359,45 @@ pub(crate) mod tests {
         check(
             &text,
             "\u{feff}Organisation;Representant;Representantens mejladress;Ersättare;\
-             Ersättarens mejladress;Interna kontaktvägar;Ansvarig chef;Titel;Mejl/telefon;Datum;Registrerad\r\n\
+             Ersättarens mejladress;Interna kontaktvägar;Ansvarig chef;Titel;Mejl/telefon;Datum;Registrerad;\
+             Mejl går inte fram till\r\n\
              Falu kommun;Anna Berg;anna.berg@falun.test;Erik Lind;erik.lind@falun.test;\
-             \"Ledningsgruppen\nIntranätet\";Karin Ek;Socialchef;'+46 23 12 34 56;2026-11-28;2026-11-30\r\n\
-             Trygga hem;Sara Holm;Anna.Berg@falun.test;;;;;;;;2026-12-01\r\n",
+             \"Ledningsgruppen\nIntranätet\";Karin Ek;Socialchef;'+46 23 12 34 56;2026-11-28;2026-11-30;\r\n\
+             Trygga hem;Sara Holm;Anna.Berg@falun.test;;;;;;;;2026-12-01;\r\n",
         );
+    }
+
+    #[test]
+    fn csv_and_workbook_mark_a_dead_address() {
+        let marks = Marks::from([(
+            "erik.lind@falun.test".to_string(),
+            Undeliverable {
+                since: "2026-12-02T09:00:00+00:00".into(),
+                reason: "550 5.1.1 User unknown".into(),
+            },
+        )]);
+        let text = String::from_utf8(csv_with(&fixture(), &marks).expect("writes")).expect("UTF-8");
+        assert!(
+            text.contains(";2026-11-30;erik.lind@falun.test (sedan 2026-12-02)\r\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(";2026-12-01;\r\n"),
+            "no mark, an empty cell: {text}"
+        );
+        let workbook = xlsx_with(&fixture(), &marks).expect("builds");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(workbook)).expect("a zip");
+        let mut strings = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/sharedStrings.xml").expect("strings"),
+            &mut strings,
+        )
+        .expect("XML");
+        assert!(
+            strings.contains("erik.lind@falun.test (sedan 2026-12-02)"),
+            "{strings}"
+        );
+        assert!(strings.contains("Mejl går inte fram till"), "{strings}");
     }
 
     #[test]

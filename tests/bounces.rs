@@ -143,7 +143,7 @@ async fn a_dead_address_is_marked_and_a_new_form_clears_it() {
         assert!(
             letter
                 .text
-                .contains("Samma mejl har gått till anna.berg@falun.test, karin.ek@falun.test"),
+                .contains("Samma mejl har gått till anna.berg@falun.test och karin.ek@falun.test"),
             "{}",
             letter.text
         );

@@ -35,6 +35,7 @@ fn digest(sections: &[Section]) -> Digest {
         max_age_days: 730,
         reminders: 2,
         undeliverable: &undeliverable,
+        unconfirmed: &[],
     };
     build(&input, at("2026-03-30T06:00:00Z"), Stockholm).expect("the digest builds")
 }
@@ -204,7 +205,7 @@ fn the_attachments_read_back() {
     }
     let sheet = part(xlsx, "xl/worksheets/sheet1.xml");
     assert!(
-        sheet.contains(r#"<autoFilter ref="A1:K5"/>"#),
+        sheet.contains(r#"<autoFilter ref="A1:L5"/>"#),
         "a filter over the heading and four rows: {sheet}"
     );
     assert_eq!(

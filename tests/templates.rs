@@ -300,3 +300,148 @@ fn the_report_of_refused_attempts_reads_as_plain_swedish() {
         }
     }
 }
+
+/// Prints what was rendered when `BLANKETT_SHOW_TEMPLATES` is set, for a
+/// person to read the Swedish.
+fn show(what: &str, r: &blankett::compose::Rendered) {
+    if std::env::var_os("BLANKETT_SHOW_TEMPLATES").is_some() {
+        println!("===== {what}\nÄmne: {}\n\n{}", r.subject, r.text);
+    }
+}
+
+#[test]
+fn every_request_letter_reads_as_plain_swedish() {
+    use blankett::compose::{letter_variables, About, Letter};
+    use blankett::upkeep::Purpose;
+    let t = Templates::builtin();
+    // As a request holds them: the organisation by the list's name.
+    let mut full = fields();
+    full.insert(Key::Organisation, "Falu kommun".to_string());
+    let only_name: BTreeMap<Key, String> = [(Key::Organisation, "Falu kommun".to_string())].into();
+    let mut problems = Vec::new();
+    for purpose in [Purpose::Form, Purpose::Address, Purpose::Confirm] {
+        for (reminder, recipients) in [
+            (0, vec!["anna.berg@falun.test".to_string()]),
+            (
+                1,
+                vec![
+                    "anna.berg@falun.test".to_string(),
+                    "karin.ek@falun.test".to_string(),
+                ],
+            ),
+        ] {
+            for (role, name) in [("substitute", Some("Erik Lind")), ("representative", None)] {
+                for values in [&full, &only_name] {
+                    let letter = Letter {
+                        purpose,
+                        organisation: "Falu kommun",
+                        fields: values,
+                        about: (purpose == Purpose::Address).then_some(About {
+                            address: "erik.lind@falun.test",
+                            reason: "550 5.1.1 User unknown",
+                            role,
+                            name,
+                        }),
+                        recipients: &recipients,
+                        reference: "BL-ABC234",
+                        reminder,
+                        since: Some("2025-11-30"),
+                    };
+                    let vars = letter_variables(&letter);
+                    let r = t.render(AnswerKind::Request, &vars).expect("renders");
+                    let what = format!("request {} reminder {reminder} {role}", purpose.as_str());
+                    show(&what, &r);
+                    problems.extend(check(&what, &r.subject, &r.text, &r.html, false));
+                    assert!(r.subject.ends_with("[BL-ABC234]"), "{}", r.subject);
+                    assert_eq!(
+                        reminder > 0,
+                        r.subject.starts_with("Påminnelse: "),
+                        "{}",
+                        r.subject
+                    );
+                    if recipients.len() > 1 {
+                        assert!(
+                            r.text
+                                .contains("anna.berg@falun.test och karin.ek@falun.test"),
+                            "{}",
+                            r.text
+                        );
+                    }
+                    match purpose {
+                        Purpose::Confirm => assert!(r.text.contains("STÄMMER")),
+                        Purpose::Address => {
+                            let label = if role == "representative" {
+                                "Representantens mejladress: ..."
+                            } else {
+                                "Ersättarens mejladress: ..."
+                            };
+                            assert!(r.text.contains(label), "{}", r.text);
+                        }
+                        Purpose::Form => {
+                            for key in Key::ALL {
+                                assert!(
+                                    r.text.contains(&format!("{}:", key.reply_label())),
+                                    "{}",
+                                    r.text
+                                );
+                            }
+                        }
+                    }
+                    let heading = t.render_file("form_heading.txt", &vars).expect("renders");
+                    assert_eq!(
+                        heading.lines().filter(|l| !l.trim().is_empty()).count(),
+                        2,
+                        "{heading}"
+                    );
+                }
+            }
+        }
+    }
+    let dead = |asked: Vec<&'static str>, before: Option<&'static str>| {
+        minijinja::context! {
+            address => "erik.lind@falun.test",
+            reason => "550 5.1.1 User unknown",
+            organisation => "Falu kommun",
+            role => "substitute",
+            name => "Erik Lind",
+            asked => asked,
+            asked_before => before,
+        }
+    };
+    for told in [
+        vec![dead(
+            vec!["anna.berg@falun.test", "karin.ek@falun.test"],
+            None,
+        )],
+        vec![dead(vec![], Some("2026-12-01")), dead(vec![], None)],
+    ] {
+        let vars = minijinja::context! { dead => told };
+        let r = t.render(AnswerKind::Undeliverable, &vars).expect("renders");
+        show("undeliverable", &r);
+        problems.extend(check("undeliverable", &r.subject, &r.text, &r.html, false));
+    }
+    let sent = minijinja::context! { organisation => "Mora kommun", recipients => vec!["registrator@mora.test"] };
+    let skipped =
+        minijinja::context! { organisation => "Falu kommun", why => "asked", date => "2026-12-01" };
+    let none = minijinja::context! { organisation => "Orsa kommun", why => "no_address" };
+    for (sent, skipped, unknown, nothing) in [
+        (vec![sent], vec![skipped, none], vec!["Hogwarts"], false),
+        (vec![], vec![], vec![], true),
+    ] {
+        let vars = minijinja::context! {
+            subject => "SKICKA BLANKETT: Mora kommun",
+            sent => sent,
+            skipped => skipped,
+            unknown => unknown,
+            nothing => nothing,
+        };
+        let r = t.render(AnswerKind::RequestsSent, &vars).expect("renders");
+        show("requests_sent", &r);
+        problems.extend(check("requests_sent", &r.subject, &r.text, &r.html, false));
+    }
+    let vars = minijinja::context! { organisation => "Falu kommun", reference => "BL-ABC234", subject => "Stämmer uppgifterna?" };
+    let r = t.render(AnswerKind::Confirmed, &vars).expect("renders");
+    show("confirmed", &r);
+    problems.extend(check("confirmed", &r.subject, &r.text, &r.html, false));
+    assert!(problems.is_empty(), "{problems:#?}");
+}

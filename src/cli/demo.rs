@@ -78,6 +78,10 @@ const SAMPLES: &[(&str, &[u8])] = &[
         "13-two-forms-one-mail.eml",
         include_bytes!("../../tests/fixtures/g16-two-forms-in-body.eml"),
     ),
+    (
+        "14-bounce-for-a-substitute.eml",
+        include_bytes!("../../tests/fixtures/bounces/b01-postfix-dsn.eml"),
+    ),
 ];
 
 pub async fn run(args: &Args) -> Result<ExitCode> {

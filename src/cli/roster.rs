@@ -41,9 +41,9 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
     let registrations = store.registrations()?;
     let bytes = match args.format {
         Format::Table => export::table_with(&registrations, &store.undeliverable()?).into_bytes(),
-        Format::Csv => export::csv(&registrations)?,
+        Format::Csv => export::csv_with(&registrations, &store.undeliverable()?)?,
         Format::Json => export::json_with(&registrations, &store.undeliverable()?).into_bytes(),
-        Format::Xlsx => export::xlsx(&registrations)?,
+        Format::Xlsx => export::xlsx_with(&registrations, &store.undeliverable()?)?,
     };
     super::emit(&bytes, args.output.as_deref())?;
     Ok(ExitCode::SUCCESS)

@@ -28,6 +28,8 @@ pub struct Gathered {
     pub created: DateTime<Utc>,
     /// Registered addresses that mail no longer reaches.
     pub undeliverable: crate::export::Marks,
+    /// Open yearly checks: organisation key and reminders sent.
+    pub unconfirmed: Vec<(String, u32)>,
 }
 
 impl Gathered {
@@ -60,6 +62,7 @@ pub fn gather(store: &Store) -> Result<Gathered, StoreError> {
         reviews,
         last_sent: store.last_digest()?,
         undeliverable: store.undeliverable()?,
+        unconfirmed: store.open_confirmations()?,
         // An unreadable creation time counts as long ago.
         created: stored_time(&created).unwrap_or(DateTime::UNIX_EPOCH),
     })
@@ -72,6 +75,14 @@ pub fn make(
     gathered: &Gathered,
     now: DateTime<Utc>,
 ) -> Result<Digest, DeskError> {
+    // A yearly check still open after its last reminder is a gap.
+    let reminders = u32::try_from(setup.reminder_days.len()).unwrap_or(u32::MAX);
+    let unconfirmed: Vec<String> = gathered
+        .unconfirmed
+        .iter()
+        .filter(|(_, sent)| *sent >= reminders)
+        .map(|(key, _)| key.clone())
+        .collect();
     let input = DigestInput {
         registrations: &gathered.registrations,
         history: &gathered.history,
@@ -85,6 +96,7 @@ pub fn make(
         max_age_days: config.max_age_days,
         reminders: setup.reminder_days.len(),
         undeliverable: &gathered.undeliverable,
+        unconfirmed: &unconfirmed,
     };
     Ok(digest::build(&input, now, config.time_zone)?)
 }

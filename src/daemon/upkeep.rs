@@ -96,9 +96,8 @@ impl Setup {
             // The address that bounced is what the answer must give.
             fields.retain(|k, v| !(k.is_address() && v.trim().eq_ignore_ascii_case(address)));
         }
-        fields
-            .entry(Key::Organisation)
-            .or_insert_with(|| name.clone());
+        // The organisation by the list's name, however it was written.
+        fields.insert(Key::Organisation, name.clone());
         let reference = compose::reference(&outgoing::new_message_id(&self.message_id_domain));
         let since = registration
             .as_ref()

@@ -66,6 +66,8 @@ struct Gaps {
     old: Vec<Old>,
     /// Registered addresses that mail no longer reaches.
     undeliverable: Vec<Dead>,
+    /// Registrations whose yearly check went unanswered.
+    unconfirmed: Vec<Old>,
     count: usize,
 }
 
@@ -228,6 +230,12 @@ pub(super) fn variables(input: &DigestInput<'_>, now: DateTime<Utc>, tz: Tz) -> 
                 });
             }
         }
+        if input.unconfirmed.contains(&r.organisation_key) {
+            gaps.unconfirmed.push(Old {
+                organisation: r.organisation.clone(),
+                since: local_date(r.confirmed_at.as_deref().unwrap_or(&r.registered_at), tz),
+            });
+        }
         if days_since(&r.registered_at, now) > i64::from(input.max_age_days) {
             gaps.old.push(Old {
                 organisation: r.organisation.clone(),
@@ -238,7 +246,8 @@ pub(super) fn variables(input: &DigestInput<'_>, now: DateTime<Utc>, tz: Tz) -> 
     gaps.count = gaps.unregistered.len()
         + gaps.no_substitute.len()
         + gaps.old.len()
-        + gaps.undeliverable.len();
+        + gaps.undeliverable.len()
+        + gaps.unconfirmed.len();
     let pending: Vec<Pending> = input
         .pending
         .iter()

@@ -2,7 +2,7 @@
 //! bold frozen headings, an autofilter and columns wide enough to read.
 //! Returns bytes; writing them to a file is the caller's business.
 
-use super::{cells, ExportError, HEADINGS};
+use super::{cells, ExportError, Marks, HEADINGS};
 use crate::store::roster::Registration;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook};
 
@@ -18,6 +18,11 @@ const MAX_WIDTH: usize = 45;
 /// (never a formula or a number), so a phone number keeps its `+46` and a
 /// value starting with `=` is not evaluated.
 pub fn xlsx(regs: &[Registration]) -> Result<Vec<u8>, ExportError> {
+    xlsx_with(regs, &Marks::new())
+}
+
+/// The workbook, with the addresses mail no longer reaches.
+pub fn xlsx_with(regs: &[Registration], marks: &Marks) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name(SHEET)?;
@@ -30,7 +35,7 @@ pub fn xlsx(regs: &[Registration]) -> Result<Vec<u8>, ExportError> {
         sheet.write_string_with_format(0, col, heading, &bold)?;
     }
     for (row, reg) in (1u32..).zip(regs) {
-        for ((col, cell), width) in (0u16..).zip(cells(reg)).zip(widths.iter_mut()) {
+        for ((col, cell), width) in (0u16..).zip(cells(reg, marks)).zip(widths.iter_mut()) {
             let longest = cell.lines().map(|l| l.chars().count()).max().unwrap_or(0);
             *width = (*width).max(longest);
             if cell.is_empty() {
@@ -92,7 +97,7 @@ mod tests {
             sheet.contains(r#"<pane ySplit="1" topLeftCell="A2""#),
             "{sheet}"
         );
-        assert!(sheet.contains(r#"<autoFilter ref="A1:K3"/>"#), "{sheet}");
+        assert!(sheet.contains(r#"<autoFilter ref="A1:L3"/>"#), "{sheet}");
         assert!(sheet.contains("<cols>"), "{sheet}");
         assert!(!sheet.contains("<f>"), "no formulas: {sheet}");
         assert!(sheet.contains(r#"t="s""#), "{sheet}");

@@ -359,6 +359,16 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Open yearly checks: the organisation key and the reminders sent.
+    pub fn open_confirmations(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT organisation_key, reminders FROM requests
+             WHERE purpose = 'confirm' AND state = 'open' ORDER BY organisation_key",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// How many yearly checks were queued since `since` (RFC 3339).
     pub fn confirm_requests_since(&self, since: &str) -> Result<u32, StoreError> {
         Ok(self.conn.query_row(
