@@ -467,3 +467,281 @@ async fn two_forms_in_one_mail_give_two_registrations_and_one_answer() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(messages(&kim, 1).await.len(), 1);
 }
+
+/// A delivery report from the strategist's mail server: `to` failed
+/// (`5.1.1`) or is delayed (`4.4.1`); `original` is the bounced mail's
+/// Message-ID, when the report carries its headers.
+fn dsn(w: &World, to: &str, status: &str, original: Option<&str>, n: u32) -> Vec<u8> {
+    let action = if status.starts_with('4') {
+        "delayed"
+    } else {
+        "failed"
+    };
+    let headers = original.map_or_else(String::new, |id| {
+        format!(
+            "--b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: {bot}\r\nTo: {to}\r\nSubject: Kallelse\r\nMessage-ID: {id}\r\n\r\n",
+            bot = w.bot
+        )
+    });
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@lansstyrelsen.test>\r\nTo: {bot}\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{n}-{tag}@lansstyrelsen.test>\r\n\
+         Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+         --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.lansstyrelsen.test\r\n\r\n\
+         Final-Recipient: rfc822; {to}\r\nAction: {action}\r\nStatus: {status}\r\n\
+         Diagnostic-Code: smtp; {code} <{to}>: Recipient address rejected: User unknown\r\n\r\n{headers}--b--\r\n",
+        bot = w.bot,
+        tag = w.tag,
+        code = if status.starts_with('4') { "450 4.4.1" } else { "550 5.1.1" },
+    )
+    .into_bytes()
+}
+
+/// The attachments of a mail: (name, bytes).
+fn attachments(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mail = blankett::mime::read(bytes, &Limits::default()).expect("a message");
+    mail.attachments
+        .into_iter()
+        .map(|a| (a.name, a.data))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_bounce_marks_the_address_and_asks_the_organisation_once() {
+    let w = World::new("bounce");
+    let mats = w.address("mats", "borlange.test");
+    let jenny = w.address("jenny", "borlange.test");
+    let olle = w.address("olle", "borlange.test");
+    let anders = w.address("anders", "borlange.test");
+    let form = FORM
+        .replace("jenny.holmgren@borlange.test", &jenny)
+        .replace(
+            "Mejladress:\tmats.oberg@borlange.test",
+            &format!("Mejladress:\t{olle}"),
+        )
+        .replace("anders.sjoberg@borlange.test", &anders);
+    w.once();
+    send_and_pass(&w, &form, &mats, "form").await;
+    // Olle was told of his seat: that notice is what bounces.
+    let told = messages(&olle, 1).await;
+    let notice_id = header(&told[0], "Message-ID").expect("an id");
+
+    // A delay marks nothing and asks nobody.
+    let delayed = dsn(&w, &jenny, "4.4.1", None, 1);
+    support::send_raw(&delayed, "postmaster@lansstyrelsen.test", &w.bot).await;
+    arrived(&w.bot, &format!("dsn-1-{}@lansstyrelsen.test", w.tag)).await;
+    w.once();
+    assert_eq!(roster(&w)[0]["representative_undeliverable"], Value::Null);
+
+    // Blankett's own notice to Olle bounced for good.
+    let failed = dsn(&w, &olle, "5.1.1", Some(&notice_id), 2);
+    support::send_raw(&failed, "postmaster@lansstyrelsen.test", &w.bot).await;
+    arrived(&w.bot, &format!("dsn-2-{}@lansstyrelsen.test", w.tag)).await;
+    w.once();
+    let listed = roster(&w);
+    let mark = &listed[0]["substitute_undeliverable"];
+    assert!(
+        mark["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("User unknown")),
+        "{mark}"
+    );
+    assert_eq!(listed[0]["representative_undeliverable"], Value::Null);
+    // The organisation is asked: one letter to the representative and one
+    // to the manager, each with the form attached.
+    for who in [&jenny, &anders] {
+        let inbox = messages(who, 1).await;
+        let letter = inbox.last().expect("a letter");
+        let (subject, text) = read(letter);
+        assert!(
+            subject.starts_with("En mejladress hos Borlänge kommun fungerar inte ["),
+            "{subject}"
+        );
+        assert!(text.contains(&olle), "{text}");
+        let files = attachments(letter);
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "Blankett.docx");
+    }
+    // The strategist hears of it at once (strategist_changes = immediately),
+    // and the digest lists it under its gaps.
+    let notice = with_subject(&w.bot, &format!("Mejladressen {olle} går inte längre fram")).await;
+    assert!(read(&notice).1.contains("Serverns svar"));
+    let digest = w.cli(&["digest", "--print"]);
+    assert!(
+        digest.contains("Mejladressen går inte längre fram") && digest.contains(&olle),
+        "{digest}"
+    );
+
+    // The strategist's own mail to Olle bounces too: marked already, and the
+    // organisation is not asked twice.
+    let again = dsn(&w, &olle, "5.1.1", None, 3);
+    support::send_raw(&again, "postmaster@lansstyrelsen.test", &w.bot).await;
+    arrived(&w.bot, &format!("dsn-3-{}@lansstyrelsen.test", w.tag)).await;
+    w.once();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let jennys = messages(&jenny, 1).await;
+    let letters = jennys
+        .iter()
+        .filter(|m| read(m).0.contains("fungerar inte"))
+        .count();
+    assert_eq!(letters, 1, "one request while it is open");
+    // The reports stay in the inbox, unanswered by anyone.
+    let inbox = messages(&w.bot, 3).await;
+    let reports = inbox
+        .iter()
+        .filter(|m| header(m, "Subject").as_deref() == Some("Undelivered Mail Returned to Sender"))
+        .count();
+    assert_eq!(reports, 3, "the delivery reports stay where they are");
+}
+
+/// Fills the empty value cells of blankett's form, in order, as a person
+/// (or a script) would, and returns the new .docx.
+fn fill_docx(docx: &[u8], values: &[&str]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("an entry");
+        let name = entry.name().expect("a name").to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("read");
+        if name == "word/document.xml" {
+            let mut xml = String::from_utf8(data).expect("UTF-8");
+            let empty = r#"<w:tcW w:w="5600" w:type="dxa"/></w:tcPr><w:p/>"#;
+            for value in values {
+                let filled = format!(
+                    r#"<w:tcW w:w="5600" w:type="dxa"/></w:tcPr><w:p><w:r><w:t>{value}</w:t></w:r></w:p>"#
+                );
+                xml = xml.replacen(empty, &filled, 1);
+            }
+            data = xml.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        out.write_all(&data).expect("write");
+    }
+    out.finish().expect("finish").into_inner()
+}
+
+#[tokio::test]
+async fn request_missing_sends_the_form_once_and_it_reads_back() {
+    let w = World::with(
+        "request",
+        "\n[form]\norganisations = \"organisations.toml\"\n",
+    );
+    let mora = w.address("registrator", "mora.test");
+    let orsa = w.address("registrator", "orsa.test");
+    std::fs::write(
+        w.dir.join("organisations.toml"),
+        format!(
+            "[[organisation]]\nid = \"mora-kommun\"\nname = \"Mora kommun\"\ndomains = [\"mora.test\"]\ncontact = \"{mora}\"\n\n\
+             [[organisation]]\nid = \"orsa-kommun\"\nname = \"Orsa kommun\"\ndomains = [\"orsa.test\"]\ncontact = \"{orsa}\"\n\n\
+             [[organisation]]\nid = \"vansbro-kommun\"\nname = \"Vansbro kommun\"\ndomains = [\"vansbro.test\"]\n"
+        ),
+    )
+    .expect("organisations");
+    w.once();
+    let dry = w.cli(&["request", "--missing", "--dry-run"]);
+    assert!(
+        dry.contains(&format!("Mora kommun: would send the form to {mora}")),
+        "{dry}"
+    );
+    assert!(
+        dry.contains(&format!("Orsa kommun: would send the form to {orsa}")),
+        "{dry}"
+    );
+    assert!(dry.contains("dry run: nothing was queued"), "{dry}");
+    let sent = w.cli(&["request", "--missing"]);
+    assert!(sent.contains("2 queued"), "{sent}");
+    let again = w.cli(&["request", "--missing"]);
+    assert!(again.contains("already asked on"), "{again}");
+    w.once();
+    let letters = messages(&mora, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        messages(&mora, 1).await.len(),
+        1,
+        "the dry run sent nothing and the second run nothing again"
+    );
+    assert_eq!(messages(&orsa, 1).await.len(), 1);
+    let letter = &letters[0];
+    let (subject, text) = read(letter);
+    assert!(
+        subject.starts_with("Blankett för Mora kommun till länsgruppen ["),
+        "{subject}"
+    );
+    assert!(text.contains("Representantens mejladress:"), "{text}");
+
+    // The form, filled in by a script and sent back in answer to the letter.
+    let files = attachments(letter);
+    let filled = fill_docx(
+        &files[0].1,
+        &[
+            "Kerstin Åhl",
+            &mora,
+            "Jonas Berg",
+            &w.address("jonas", "mora.test"),
+            "Socialtjänstens ledningsgrupp",
+            "Lena Ek",
+            "Socialchef",
+            "070-123 45 67",
+            "2026-12-04",
+        ],
+    );
+    let id = header(letter, "Message-ID").expect("an id");
+    let rendered = blankett::compose::Rendered {
+        subject: format!("SV: {subject}"),
+        text: "Här är blanketten.".into(),
+        html: "<p>Här är blanketten.</p>".into(),
+    };
+    let built = blankett::outgoing::build_with(
+        &blankett::outgoing::Outgoing {
+            from: &mora,
+            to: &w.bot,
+            rendered: &rendered,
+            message_id: "<filled@mora.test>",
+            thread: &blankett::outgoing::Thread {
+                message_id: Some(id),
+                references: Vec::new(),
+            },
+            marker: "-",
+            original: None,
+        },
+        blankett::outgoing::Origin::Reply,
+        &[blankett::outgoing::File {
+            name: "Blankett.docx",
+            content_type: blankett::blank::DOCX_TYPE,
+            bytes: &filled,
+        }],
+    )
+    .expect("builds");
+    // A person's mail client sets none of blankett's own headers.
+    let answer: String = String::from_utf8(built)
+        .expect("ASCII")
+        .split_inclusive("\r\n")
+        .filter(|l| {
+            ![
+                "Auto-Submitted",
+                "X-Auto-Response-Suppress",
+                "X-Blankett-Loop",
+            ]
+            .iter()
+            .any(|h| l.starts_with(h))
+        })
+        .collect();
+    send_and_pass(&w, &answer, &mora, "filled").await;
+    let listed = roster(&w);
+    let row = listed
+        .iter()
+        .find(|r| r["organisation_id"] == "mora-kommun")
+        .unwrap_or_else(|| panic!("Mora is registered: {listed:?}"));
+    assert_eq!(row["representative_name"], "Kerstin Åhl");
+    assert_eq!(
+        row["substitute_email"],
+        w.address("jonas", "mora.test").as_str()
+    );
+    assert_eq!(row["manager_contact"], "070-123 45 67");
+    assert_eq!(row["signed_date"], "2026-12-04");
+}

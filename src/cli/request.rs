@@ -61,7 +61,7 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let now = chrono::Utc::now().to_rfc3339();
-    let (mut queued, mut unreachable) = (0, 0);
+    let (mut queued, mut waiting, mut unreachable) = (0, 0, 0);
     for key in &chosen.keys {
         let name = setup
             .reader
@@ -82,11 +82,14 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
                 }
                 queued += 1;
             }
-            Planned::AlreadyAsked(open) => println!(
-                "{name}: already asked on {} (reference {}), no answer yet: not sent again",
-                open.created_at.chars().take(10).collect::<String>(),
-                open.reference
-            ),
+            Planned::AlreadyAsked(open) => {
+                waiting += 1;
+                println!(
+                    "{name}: already asked on {} (reference {}), no answer yet: not sent again",
+                    open.created_at.chars().take(10).collect::<String>(),
+                    open.reference
+                );
+            }
             Planned::NoAddress => {
                 unreachable += 1;
                 eprintln!(
@@ -102,8 +105,8 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
             "{queued} queued: they are sent on the daemon's next pass (or run `blankett once`)"
         );
     }
-    // Failing only when the organisations asked for could none be reached.
-    Ok(if queued == 0 && unreachable > 0 {
+    // Failing only when none of the organisations named can be reached.
+    Ok(if queued == 0 && waiting == 0 && unreachable > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
