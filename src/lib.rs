@@ -11,6 +11,9 @@
 //! - [`parse`]: one message to one [`report::Report`].
 //! - [`export`]: the roster as a table, CSV, JSON, an .xlsx workbook and lists.
 //! - [`digest`]: the scheduled roster digest by mail, and when it is due.
+//! - [`bounce`], [`upkeep`], [`blank`]: delivery reports, the rules of
+//!   keeping the roster true (requests, the yearly check, `SKICKA
+//!   BLANKETT`, `STÄMMER`), and the form as a .docx to send.
 //! - [`decide`], [`roster`], [`compose`], [`authresults`], [`operations`]:
 //!   whom to answer, what a form does to the roster, the Swedish mail, who
 //!   sent it, and the rules for running unattended.
