@@ -745,3 +745,186 @@ async fn request_missing_sends_the_form_once_and_it_reads_back() {
     assert_eq!(row["manager_contact"], "070-123 45 67");
     assert_eq!(row["signed_date"], "2026-12-04");
 }
+
+/// The library's desk on the World's database, mailbox and mail server, on
+/// a clock the test sets: what `blankett run` does, at a time of the test's
+/// choosing.
+fn desk_at(
+    w: &World,
+    now: chrono::DateTime<chrono::Utc>,
+    per_day: u32,
+) -> blankett::daemon::desk::Desk<
+    blankett::mailbox::imap::ImapMailbox,
+    blankett::sender::smtp::SmtpSender,
+    blankett::daemon::FixedClock,
+> {
+    use blankett::daemon::desk::{Desk, Setup};
+    let store = blankett::store::Store::open(&w.dir.join("blankett.sqlite"), &now.to_rfc3339())
+        .expect("the World's database");
+    let marker = store
+        .meta_or_insert("marker_token", || "unused".into())
+        .expect("its marker");
+    let mut config = support::config_for(&w.bot);
+    let mut imap = config.imap.take().expect("imap");
+    imap.inbox = "INBOX".into();
+    let smtp = config.smtp.take().expect("smtp");
+    let setup = Setup {
+        reader: std::sync::Arc::new(blankett::daemon::reader::Reader {
+            organisations: blankett::organisations::Organisations::builtin(),
+            required: blankett::form::default_required(),
+            limits: Limits::default(),
+            ocr: None,
+        }),
+        templates: blankett::compose::Templates::builtin(),
+        policy: blankett::decide::Policy {
+            strategist: vec![w.bot.clone()],
+            own_address: w.bot.clone(),
+            max_per_day: 5,
+            min_ocr_confidence: 60.0,
+            notify_changes: false,
+        },
+        notices: blankett::roster::NoticeSettings::default(),
+        operations: blankett::operations::OperationsConfig::default(),
+        trust: blankett::authresults::TrustConfig::default(),
+        from: format!("Länsgruppen MVK <{}>", w.bot),
+        message_id_domain: "lansstyrelsen.test".into(),
+        marker,
+        processed_folder: imap.processed_folder.clone(),
+        review_folder: imap.review_folder.clone(),
+        max_attempts: 3,
+        time_limit: Duration::from_secs(60),
+        send: true,
+        reminder_days: vec![7, 14],
+        digest: None,
+        upkeep: blankett::upkeep::UpkeepConfig {
+            confirm_after: Some(blankett::upkeep::Period::Months(12)),
+            per_day,
+        },
+    };
+    Desk {
+        store,
+        mailbox: blankett::mailbox::imap::ImapMailbox::new(imap, var("MAIL_PASSWORD"))
+            .expect("mailbox"),
+        sender: blankett::sender::smtp::SmtpSender::new(&smtp, None).expect("sender"),
+        clock: blankett::daemon::FixedClock::at(now),
+        setup,
+        stop: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    }
+}
+
+#[tokio::test]
+async fn the_yearly_check_goes_out_by_mail_and_stammer_confirms() {
+    use blankett::daemon::Clock as _;
+    let w = World::new("yearly");
+    let mats = w.address("mats", "borlange.test");
+    let jenny = w.address("jenny", "borlange.test");
+    let anders = w.address("anders", "borlange.test");
+    let ingrid = w.address("ingrid", "mora.test");
+    let borlange = FORM
+        .replace("jenny.holmgren@borlange.test", &jenny)
+        .replace(
+            "Mejladress:\tmats.oberg@borlange.test",
+            &format!("Mejladress:\t{}", w.address("olle", "borlange.test")),
+        )
+        .replace("anders.sjoberg@borlange.test", &anders);
+    let mora = borlange
+        .replace("Borl=E4nge kommun", "Mora kommun")
+        .replace("borlange.test", "mora.test")
+        .replace(&jenny.replace("borlange.test", "mora.test"), &ingrid);
+    w.once();
+    send_and_pass(&w, &borlange, &mats, "borlange").await;
+    send_and_pass(&w, &mora, &w.address("mats", "mora.test"), "mora").await;
+    assert_eq!(roster(&w).len(), 2, "{:?}", roster(&w));
+
+    // Thirteen months on, one organisation a day.
+    let later = chrono::Utc::now() + chrono::Duration::days(400);
+    let mut desk = desk_at(&w, later, 1);
+    blankett::daemon::run::once(&mut desk)
+        .await
+        .expect("a pass");
+    // Exactly one organisation was asked: its representative and manager.
+    let checks = |mails: Vec<Vec<u8>>| {
+        mails
+            .iter()
+            .filter(|m| read(m).0.starts_with("Stämmer uppgifterna"))
+            .count()
+    };
+    let mut asked = 0;
+    for _ in 0..100 {
+        asked = checks(read_all(&jenny).await) + checks(read_all(&ingrid).await);
+        if asked > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked_now = checks(read_all(&jenny).await) + checks(read_all(&ingrid).await);
+    assert_eq!(
+        (asked, asked_now),
+        (1, 1),
+        "one organisation on the first day"
+    );
+    desk.clock.set(later + chrono::Duration::hours(3));
+    blankett::daemon::run::once(&mut desk)
+        .await
+        .expect("same day");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = checks(read_all(&jenny).await) + checks(read_all(&ingrid).await);
+    assert_eq!(asked, 1, "per_day holds");
+    desk.clock
+        .set(later + chrono::Duration::days(1) + chrono::Duration::hours(1));
+    blankett::daemon::run::once(&mut desk)
+        .await
+        .expect("next day");
+    let letter = with_subject(&jenny, "Stämmer uppgifterna för Borlänge kommun?").await;
+    with_subject(&anders, "Stämmer uppgifterna för Borlänge kommun?").await;
+    with_subject(&ingrid, "Stämmer uppgifterna för Mora kommun?").await;
+    let (_, text) = read(&letter);
+    assert!(text.contains(&jenny) && text.contains("STÄMMER"), "{text}");
+
+    // Jenny answers STÄMMER.
+    let answer = reply_to(&letter, "STÄMMER\r\n\r\nJenny");
+    let id = deliver(
+        &answer,
+        &jenny,
+        &w.bot,
+        &format!("stammer-{}@borlange.test", w.tag),
+    )
+    .await;
+    arrived(&w.bot, &id).await;
+    blankett::daemon::run::once(&mut desk)
+        .await
+        .expect("the answer");
+    let now = desk.clock.now().format("%Y-%m-%d").to_string();
+    let listed = roster(&w);
+    let row = listed
+        .iter()
+        .find(|r| r["organisation_id"] == "borlange-kommun")
+        .expect("Borlänge");
+    assert!(
+        row["confirmed_at"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(&now)),
+        "{row}"
+    );
+    let history = w.cli(&["history", "borlange-kommun"]);
+    assert!(history.contains("confirmed"), "{history}");
+    with_subject(&jenny, "Re: ").await;
+}
+
+/// Every message in a user's inbox now, without waiting for any.
+async fn read_all(user: &str) -> Vec<Vec<u8>> {
+    let mut imap = support::config_for(user).imap.expect("imap");
+    imap.inbox = "INBOX".into();
+    let mut mailbox =
+        blankett::mailbox::imap::ImapMailbox::new(imap, var("MAIL_PASSWORD")).expect("mailbox");
+    use blankett::mailbox::Mailbox as _;
+    if mailbox.select().await.is_err() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for uid in mailbox.uids_after(0).await.expect("search") {
+        out.extend(mailbox.fetch(uid).await.expect("fetch"));
+    }
+    out
+}
