@@ -333,3 +333,22 @@ fn every_bounce_fixture_reads_as_its_golden_file() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[tokio::test]
+async fn a_forged_report_marks_nothing_and_asks_nobody() {
+    let f = Folders::new("bounce-forged");
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first start");
+    f.put("1.eml", FORM);
+    run::once(&mut d).await.expect("registered");
+    let before = f.sent().len();
+    // The receiving server says the report's From domain fails DMARC.
+    let mut forged = b"Authentication-Results: mx.lansstyrelsen.test; spf=fail; dmarc=fail header.from=lansstyrelsen.test\r\n".to_vec();
+    forged.extend(report(ERIK, "failed", "5.1.1", 2));
+    f.put("2.eml", &forged);
+    run::once(&mut d).await.expect("forged report");
+    assert!(d.store.undeliverable().expect("marks").is_empty());
+    assert!(d.store.open_requests().expect("requests").is_empty());
+    assert_eq!(f.sent().len(), before, "nobody is asked");
+    assert!(exists(&f.inbox(), "2.eml"), "left where it is");
+}

@@ -264,6 +264,20 @@ fn bounced(store: &Store, setup: &Setup, mail: &Mail, report: Report) -> Result<
             Outcome::Ignored("automated mail: never answered"),
         ));
     };
+    // A report whose sender's domain fails authentication is someone's
+    // forgery: it marks nothing and asks nobody.
+    if crate::authresults::verdict(mail, &setup.trust) == crate::authresults::Verdict::Fail {
+        let mut intake = Intake::simple(
+            report,
+            Outcome::Ignored("a delivery report that fails authentication: left alone"),
+        );
+        intake.effects.audit.push((
+            identity::sender(mail).unwrap_or_default(),
+            "delivery report refused".into(),
+            "its sender's domain fails authentication: nothing marked".into(),
+        ));
+        return Ok(intake);
+    }
     let registrations = store.registrations()?;
     // (address, reason, the registrations naming it)
     let mut dead: Vec<(String, String, Vec<&crate::store::roster::Registration>)> = Vec::new();
