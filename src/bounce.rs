@@ -86,7 +86,7 @@ pub fn read(mail: &Mail) -> Option<Bounce> {
 /// Mail from a mail system rather than a person: sent from MAILER-DAEMON
 /// or postmaster, or marked `Auto-Submitted` (RFC 3834) with a bounce's
 /// subject. A person writing about a bounce is none of these.
-fn from_mail_system(mail: &Mail) -> bool {
+pub fn from_mail_system(mail: &Mail) -> bool {
     let local = mail
         .from_address
         .as_deref()

@@ -88,6 +88,11 @@ impl Period {
                 "`{text}` is no time at all: write e.g. \"12 months\""
             ));
         }
+        if n > 36_500 {
+            return Err(format!(
+                "`{text}` is longer than anyone stays in the group: write e.g. \"12 months\""
+            ));
+        }
         match unit.trim() {
             "d" | "day" | "days" | "dag" | "dagar" => Ok(Period::Days(n)),
             "w" | "week" | "weeks" | "vecka" | "veckor" => Ok(Period::Days(n.saturating_mul(7))),
@@ -102,10 +107,12 @@ impl Period {
     /// `at` moved forward by the period (the last day of a shorter month
     /// when the day does not exist).
     pub fn after(self, at: DateTime<Utc>) -> DateTime<Utc> {
-        match self {
-            Period::Days(n) => at + chrono::Duration::days(i64::from(n)),
-            Period::Months(n) => at.checked_add_months(Months::new(n)).unwrap_or(at),
-        }
+        let later = match self {
+            Period::Days(n) => at.checked_add_signed(chrono::Duration::days(i64::from(n))),
+            Period::Months(n) => at.checked_add_months(Months::new(n)),
+        };
+        // Past the calendar's end is never.
+        later.unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 
@@ -182,17 +189,21 @@ pub struct Standing {
     pub asked: bool,
 }
 
-/// The registrations to ask now, oldest confirmation first: due (last
-/// confirmed at least `period` ago), not yet asked this period, and no more
-/// than `per_day` less the checks sent in the last 24 hours.
+/// How many yearly checks may go out now: `per_day` less those sent in the
+/// last 24 hours.
+pub fn room(per_day: u32, sent_last_day: u32) -> usize {
+    per_day.saturating_sub(sent_last_day) as usize
+}
+
+/// The registrations due for the yearly check, oldest confirmation first:
+/// last confirmed at least `period` ago and not yet asked this period. The
+/// caller asks them in this order until `room` letters went out, so one
+/// that cannot be asked (no address) does not hold back the others.
 pub fn due_for_confirmation(
     standings: &[Standing],
     period: Period,
     now: DateTime<Utc>,
-    per_day: u32,
-    sent_last_day: u32,
 ) -> Vec<String> {
-    let room = per_day.saturating_sub(sent_last_day) as usize;
     let mut due: Vec<&Standing> = standings
         .iter()
         .filter(|s| !s.asked && period.after(s.last_confirmed) <= now)
@@ -203,7 +214,6 @@ pub fn due_for_confirmation(
             .then_with(|| a.organisation_key.cmp(&b.organisation_key))
     });
     due.into_iter()
-        .take(room)
         .map(|s| s.organisation_key.clone())
         .collect()
 }
@@ -253,34 +263,38 @@ pub fn command(subject: &str) -> Option<Targets> {
     ))
 }
 
-static CONFIRMS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:ja[\s,.!]*)?(?:det\s+)?(?:stämmer|stammer)\b(.*)$")
-        .expect("confirm pattern")
-});
+/// Words after "stämmer" that take it back.
+const NOT_QUITE: [&str; 6] = ["inte", "ej", "icke", "delvis", "nästan", "men"];
 
-/// Whether the organisation's own words say the values hold: a line that
-/// begins with `STÄMMER` or `Ja, stämmer` (any case), and no line that says
-/// they do not ("stämmer inte", "stämmer ej").
+/// Whether the organisation's own words say the values hold: a short line
+/// with "stämmer" ("STÄMMER", "Ja, stämmer!", "Allt stämmer", "Hej, det
+/// stämmer"), and no line that takes it back ("stämmer inte", "stämmer
+/// delvis", "Stämmer, men Anna har slutat") or asks ("Stämmer det att …?").
 pub fn confirms(own_text: &str) -> bool {
-    let negated = |rest: &str| {
-        let next = rest.split_whitespace().next().map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        });
-        matches!(next.as_deref(), Some("inte" | "ej" | "icke"))
-    };
-    let lower = own_text.to_lowercase();
-    let denied = ["stämmer", "stammer"].iter().any(|word| {
-        lower
-            .match_indices(word)
-            .any(|(i, w)| negated(&lower[i + w.len()..]))
-    });
-    !denied
-        && own_text.lines().any(|line| {
-            CONFIRMS
-                .captures(line)
-                .is_some_and(|caps| !negated(caps.get(1).map_or("", |m| m.as_str())))
-        })
+    let mut yes = false;
+    for line in own_text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let lower = line.to_lowercase();
+        let found: Vec<(usize, &str)> = lower
+            .match_indices("stämmer")
+            .chain(lower.match_indices("stammer"))
+            .collect();
+        for (i, word) in found {
+            let after = lower[i + word.len()..].split_whitespace().take(2);
+            let before = lower[..i].split_whitespace().rev().take(2);
+            let taken_back = after
+                .chain(before)
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+                .any(|w| NOT_QUITE.contains(&w));
+            if taken_back || lower.contains('?') {
+                return false;
+            }
+            // A long sentence that mentions the word is not an answer.
+            if line.chars().count() <= 60 {
+                yes = true;
+            }
+        }
+    }
+    yes
 }
 
 #[cfg(test)]
@@ -396,20 +410,21 @@ mod tests {
         let now = at(2026, 12, 3);
         let year = Period::Months(12);
         assert_eq!(
-            due_for_confirmation(&standings, year, now, 10, 0),
+            due_for_confirmation(&standings, year, now),
             vec!["falun", "borlange", "mora"],
             "due, oldest first; asked and recent ones wait"
         );
+        assert_eq!(room(10, 0), 10);
+        assert_eq!(room(2, 1), 1);
+        assert_eq!(room(2, 2), 0);
+        assert_eq!(room(2, 5), 0);
+        // A period past the calendar's end never comes, and never panics.
+        assert!(Period::Months(36_500).after(at(2025, 1, 1)) > now);
         assert_eq!(
-            due_for_confirmation(&standings, year, now, 2, 0),
-            vec!["falun", "borlange"]
+            Period::Days(36_500).after(DateTime::<Utc>::MAX_UTC),
+            DateTime::<Utc>::MAX_UTC
         );
-        assert_eq!(
-            due_for_confirmation(&standings, year, now, 2, 1),
-            vec!["falun"]
-        );
-        assert!(due_for_confirmation(&standings, year, now, 2, 2).is_empty());
-        assert!(due_for_confirmation(&standings, year, now, 2, 5).is_empty());
+        assert!(Period::parse("1000000 weeks").is_err());
     }
 
     #[test]
@@ -451,6 +466,9 @@ mod tests {
             "Det stämmer.",
             "Stammer\n\nHälsningar",
             "Hej!\n\nStämmer, hälsningar Anna",
+            "Allt stämmer",
+            "Uppgifterna stämmer",
+            "Hej, det stämmer",
         ] {
             assert!(confirms(yes), "{yes}");
         }
@@ -461,6 +479,11 @@ mod tests {
             "",
             "Stämmer.\nFast adressen stämmer inte",
             "Uppgifterna stämmer inte",
+            "Stämmer det att ni behöver en ny blankett?",
+            "Stämmer delvis",
+            "Stämmer, men Anna har slutat",
+            "Vi undrar hur vi gör när uppgifterna i listan inte längre stämmer med verkligheten",
+            "Det inte stämmer längre",
         ] {
             assert!(!confirms(no), "{no}");
         }

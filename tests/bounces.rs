@@ -352,3 +352,58 @@ async fn a_forged_report_marks_nothing_and_asks_nobody() {
     assert_eq!(f.sent().len(), before, "nobody is asked");
     assert!(exists(&f.inbox(), "2.eml"), "left where it is");
 }
+
+#[tokio::test]
+async fn a_report_blankett_cannot_believe_marks_nothing() {
+    let f = Folders::new("bounce-unbelievable");
+    let mut d = desk(&f, Duration::from_secs(60));
+    run::once(&mut d).await.expect("first start");
+    f.put("1.eml", FORM);
+    let mora = String::from_utf8_lossy(FORM)
+        .replace("falun.test", "mora.test")
+        .replace("Falu kommun", "Mora kommun")
+        .replace("Message-ID: <AS8", "Message-ID: <mora-AS8");
+    f.put("1b.eml", mora.as_bytes());
+    run::once(&mut d).await.expect("registered");
+    assert_eq!(d.store.registrations().expect("roster").len(), 2);
+    let before = f.sent().len();
+    // Not from a mail system: a person's (or a forger's) "report".
+    let from_a_person = String::from_utf8_lossy(&report(ERIK, "failed", "5.1.1", 2))
+        .replace(
+            "From: MAILER-DAEMON@mx1.lansstyrelsen.test (Mail Delivery System)",
+            "From: Mallory <mallory@evil.example>",
+        )
+        .replace("Auto-Submitted: auto-replied\r\n", "");
+    // A mail system's report about the strategist's own mail naming more
+    // registered addresses than one report believably does.
+    let many = String::from_utf8_lossy(&report(ERIK, "failed", "5.1.1", 3)).replace(
+        "Final-Recipient: rfc822; erik.lind@falun.test",
+        "Final-Recipient: rfc822; anna.berg@falun.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         Final-Recipient: rfc822; anna.berg@mora.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         Final-Recipient: rfc822; erik.lind@mora.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         Final-Recipient: rfc822; erik.lind@falun.test",
+    );
+    f.put("2.eml", from_a_person.as_bytes());
+    f.put("3.eml", many.as_bytes());
+    run::once(&mut d).await.expect("reports");
+    // Four registered addresses in one report on mail blankett did not
+    // send, or a report from no mail system: nothing is marked.
+    assert!(d.store.undeliverable().expect("marks").is_empty());
+    assert_eq!(f.sent().len(), before, "nobody is asked");
+    // A report on blankett's own letter to that very address is believed,
+    // whoever relays it.
+    f.put("4.eml", FORM);
+    let notice = parsed(&f.sent())
+        .into_iter()
+        .find(|m| m.to.contains(ERIK))
+        .expect("Erik was told of his seat");
+    let proved = String::from_utf8_lossy(&report(ERIK, "failed", "5.1.1", 4))
+        .replace(
+            "From: MAILER-DAEMON@mx1.lansstyrelsen.test (Mail Delivery System)",
+            "From: Falun IT <it-support@falun.test>",
+        )
+        .replace("<kallelse-4@lansstyrelsen.test>", &notice.message_id);
+    f.put("5.eml", proved.as_bytes());
+    run::once(&mut d).await.expect("proved report");
+    assert!(d.store.undeliverable().expect("marks").contains_key(ERIK));
+}

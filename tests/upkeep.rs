@@ -535,3 +535,110 @@ async fn a_bounce_tells_the_strategist_at_once_when_she_wants_it() {
     );
     assert_eq!(out.len(), 3, "her notice and the two letters");
 }
+
+#[tokio::test]
+async fn only_the_organisation_confirms_and_a_second_report_tells_nobody() {
+    let f = Folders::new("upkeep-outsider");
+    let mut d = registered(&f, 10).await;
+    d.setup.policy.notify_changes = true;
+    d.clock.set(at("2026-12-01T07:00:00Z"));
+    let before = f.sent().len();
+    run::once(&mut d).await.expect("due");
+    let letters = sent(&f, before);
+    let to_anna = letters
+        .iter()
+        .find(|m| m.to == ANNA)
+        .expect("Anna's letter");
+    // An outsider who learned the reference code confirms nothing.
+    let code = to_anna
+        .subject
+        .rsplit('[')
+        .next()
+        .map(|c| c.trim_end_matches(']').to_string())
+        .expect("a code");
+    f.put(
+        "3.eml",
+        &mail(
+            "Mallory <mallory@evil.example>",
+            "",
+            &format!("Re: {code}"),
+            None,
+            "STÄMMER",
+            3,
+        ),
+    );
+    run::once(&mut d).await.expect("outsider");
+    assert_eq!(roster(&d)[0]["confirmed_at"], serde_json::Value::Null);
+    // An answer naming another organisation is a form of its own and
+    // leaves the request open.
+    f.put(
+        "4.eml",
+        &mail(
+            ANNA,
+            "",
+            &format!("SV: {}", to_anna.subject),
+            Some(&to_anna.message_id),
+            "Organisation: Leksands kommun\r\nErsättare: Lisa Berg",
+            4,
+        ),
+    );
+    run::once(&mut d).await.expect("another organisation");
+    assert!(d
+        .store
+        .open_requests()
+        .expect("requests")
+        .iter()
+        .any(|r| r.organisation_key == "falu-kommun"));
+
+    // The same delivery report twice: one notice, one request.
+    let dsn = |n: u32| {
+        format!(
+            "From: MAILER-DAEMON@mx1.lansstyrelsen.test\r\nTo: strateg@lansstyrelsen.test\r\n\
+             Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{n}@mx1.lansstyrelsen.test>\r\n\
+             Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx1.lansstyrelsen.test\r\n\r\n\
+             Final-Recipient: rfc822; erik.lind@falun.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--b--\r\n"
+        )
+        .into_bytes()
+    };
+    let before = f.sent().len();
+    f.put("5.eml", &dsn(5));
+    run::once(&mut d).await.expect("first report");
+    let first = sent(&f, before).len();
+    assert_eq!(first, 3, "her notice and two letters");
+    let before = f.sent().len();
+    f.put("6.eml", &dsn(6));
+    run::once(&mut d).await.expect("second report");
+    assert_eq!(
+        sent(&f, before).len(),
+        0,
+        "an address marked already tells nobody again"
+    );
+}
+
+#[tokio::test]
+async fn an_organisation_with_no_address_does_not_hold_back_the_yearly_check() {
+    let f = Folders::new("upkeep-stall");
+    let mut d = registered(&f, 1).await;
+    // Falu, the oldest, has no address left to write to.
+    let effects = blankett::store::roster::Effects {
+        undeliverable: vec![
+            (ANNA.to_string(), "550 gone".to_string()),
+            (KARIN.to_string(), "550 gone".to_string()),
+        ],
+        ..Default::default()
+    };
+    d.store
+        .commit_action(&[], &effects, "2026-01-01T00:00:00+00:00")
+        .expect("marks");
+    d.clock.set(at("2026-12-01T07:00:00Z"));
+    let before = f.sent().len();
+    run::once(&mut d).await.expect("due");
+    let letters = sent(&f, before);
+    assert!(
+        !letters.is_empty() && letters.iter().all(|m| m.subject.contains("Mora kommun")),
+        "Mora is asked although Falu cannot be: {:?}",
+        letters.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+}

@@ -68,19 +68,22 @@ pub fn run(args: &Args, config: Option<&Path>) -> Result<ExitCode> {
             .organisations
             .get(key)
             .map_or(key.as_str(), |o| o.name.as_str());
-        match setup.plan_request(&store, Purpose::Form, key, None)? {
+        match setup.plan_request(&store, Purpose::Form, key, None, &[])? {
             Planned::Request(request) => {
                 let to = request.recipients.join(", ");
                 if args.dry_run {
                     println!("{name}: would send the form to {to}");
-                } else {
-                    store.queue_request(&request, &now)?;
+                    queued += 1;
+                } else if store.queue_request(&request, &now)?.is_some() {
                     println!(
                         "{name}: form queued to {to} (reference {})",
                         request.reference
                     );
+                    queued += 1;
+                } else {
+                    waiting += 1;
+                    println!("{name}: asked meanwhile by the daemon: not sent again");
                 }
-                queued += 1;
             }
             Planned::AlreadyAsked(open) => {
                 waiting += 1;

@@ -249,6 +249,10 @@ fn named_addresses(fields: &Fields) -> Vec<String> {
         .collect()
 }
 
+/// A report about the strategist's own mail (not provable by blankett's
+/// Message-ID) may name at most this many registered addresses.
+const MAX_UNPROVED_FAILURES: usize = 3;
+
 /// Automated mail is never answered. A delivery report for a registered
 /// representative's or substitute's address (to one of blankett's answers
 /// or to the strategist's own mail: the failed recipient decides) marks that
@@ -278,24 +282,64 @@ fn bounced(store: &Store, setup: &Setup, mail: &Mail, report: Report) -> Result<
         ));
         return Ok(intake);
     }
+    // Which failures are believable. Blankett's own mail is proved by its
+    // Message-ID (128 random bits no one else has seen) sent to that very
+    // address. The strategist's own mail cannot be proved that way, so a
+    // report about it must come from a mail system's address and may name
+    // only a few registered addresses: one forged report cannot mark the
+    // whole roster.
+    let proved = match bounce.original_message_id.as_deref() {
+        Some(id) => store.sent_to(id)?.map(|to| to.to_lowercase()),
+        None => None,
+    };
     let registrations = store.registrations()?;
-    // (address, reason, the registrations naming it)
+    let marked = store.undeliverable()?;
+    // (address, reason, the registrations naming it); only addresses not
+    // marked already: a second report about one changes nothing.
     let mut dead: Vec<(String, String, Vec<&crate::store::roster::Registration>)> = Vec::new();
+    let mut registered_failures = 0;
     for failure in bounce.permanent() {
         let holders: Vec<_> = registrations
             .iter()
             .filter(|r| named_addresses(&r.fields).contains(&failure.address))
             .collect();
-        if !holders.is_empty() && !dead.iter().any(|(a, _, _)| *a == failure.address) {
+        if holders.is_empty() {
+            continue;
+        }
+        registered_failures += 1;
+        if !marked.contains_key(&failure.address)
+            && !dead.iter().any(|(a, _, _)| *a == failure.address)
+        {
             dead.push((failure.address.clone(), failure.reason.clone(), holders));
         }
+    }
+    let believed = |address: &str| proved.as_deref() == Some(address);
+    let unproved = dead.iter().filter(|(a, _, _)| !believed(a)).count();
+    if unproved > 0
+        && (!crate::bounce::from_mail_system(mail) || registered_failures > MAX_UNPROVED_FAILURES)
+    {
+        let mut intake = Intake::simple(
+            report,
+            Outcome::Ignored("a delivery report that blankett cannot believe: left alone"),
+        );
+        intake.effects.audit.push((
+            identity::sender(mail).unwrap_or_default(),
+            "delivery report refused".into(),
+            format!(
+                "{registered_failures} registered addresses named, not by a mail system's report on blankett's own mail: nothing marked"
+            ),
+        ));
+        return Ok(intake);
     }
     if dead.is_empty() {
         return Ok(Intake::simple(
             report,
-            Outcome::Ignored("a delivery report about no registered address: left alone"),
+            Outcome::Ignored(
+                "a delivery report about no registered address not marked already: left alone",
+            ),
         ));
     }
+    let all_dead: Vec<String> = dead.iter().map(|(a, _, _)| a.clone()).collect();
     let mut effects = Effects::default();
     let mut told = Vec::new();
     for (address, reason, holders) in &dead {
@@ -317,7 +361,13 @@ fn bounced(store: &Store, setup: &Setup, mail: &Mail, report: Report) -> Result<
             let planned = if effects.requests.iter().any(|r| r.organisation_key == *key) {
                 None
             } else {
-                Some(setup.plan_request(store, Purpose::Address, key, Some((address, reason)))?)
+                Some(setup.plan_request(
+                    store,
+                    Purpose::Address,
+                    key,
+                    Some((address, reason)),
+                    &all_dead,
+                )?)
             };
             let (asked, asked_before) = match planned {
                 Some(Planned::Request(request)) => {
@@ -396,7 +446,7 @@ fn command(
             .organisations
             .get(key)
             .map_or_else(|| key.clone(), |o| o.name.clone());
-        match setup.plan_request(store, Purpose::Form, key, None)? {
+        match setup.plan_request(store, Purpose::Form, key, None, &[])? {
             Planned::Request(request) => {
                 sent.push(minijinja::context! {
                     organisation => request.organisation.clone(),
@@ -522,9 +572,20 @@ fn answer_request(
     trusted: bool,
 ) -> Result<Option<Intake>, DeskError> {
     let complete = report.status == Status::Complete;
+    let listed = setup.reader.organisations.get(&request.organisation_key);
+    // Only someone the check was sent to, or someone of the organisation,
+    // confirms it (as only the organisation's own domains register a form).
+    let of_the_organisation = sender.is_some_and(|s| {
+        let s = s.to_lowercase();
+        let domain = s.rsplit('@').next().unwrap_or_default().to_string();
+        trusted
+            || request.recipients.contains(&s)
+            || listed.is_some_and(|o| o.domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)))
+    });
     if request.purpose == Purpose::Confirm
         && !complete
         && follow_up.is_empty()
+        && of_the_organisation
         && crate::upkeep::confirms(own_text)
     {
         let mut confirmed = judge(setup, request.fields.clone(), Vec::new(), "body");
@@ -558,17 +619,23 @@ fn answer_request(
     } else {
         follow_up.clone()
     };
-    let listed = setup
-        .reader
-        .organisations
-        .get(&request.organisation_key)
-        .map(|o| o.id.as_str());
+    // An answer that names another organisation answers no request of
+    // this one: it is a form like any other.
+    if let Some(written) = values.get(&Key::Organisation) {
+        let same = match listed {
+            Some(o) => setup.reader.organisations.match_name(written) == Some(o.id.as_str()),
+            None => normalise(written) == normalise(&request.organisation),
+        };
+        if !same {
+            return Ok(None);
+        }
+    }
     let problems = Problems::default();
     let base = Base {
         id: None,
         fields: &request.fields,
         problems: &problems,
-        organisation_id: listed,
+        organisation_id: listed.map(|o| o.id.as_str()),
     };
     let mut intake = merge_into(
         store,
@@ -579,10 +646,15 @@ fn answer_request(
         sender,
         (trusted, false),
     )?;
-    intake.effects.close_requests.push(RequestClose {
-        id: request.id,
-        state: "answered",
-    });
+    // A registration answers the organisation's requests by itself; a
+    // pending form takes over (its own reminders); a form held for a person
+    // leaves the request open until she decides.
+    if matches!(intake.outcome, Outcome::Pending) {
+        intake.effects.close_requests.push(RequestClose {
+            id: request.id,
+            state: "answered",
+        });
+    }
     Ok(Some(intake))
 }
 

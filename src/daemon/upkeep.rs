@@ -59,13 +59,15 @@ fn date(stored: &str) -> String {
 impl Setup {
     /// Works out a request to one organisation (by its registration key or
     /// list id). `about`: for `Address`, the address that bounced and the
-    /// server's words.
+    /// server's words; `also_dead`: other addresses the same report showed
+    /// dead, not marked yet, which get no letter either.
     pub fn plan_request(
         &self,
         store: &Store,
         purpose: Purpose,
         organisation_key: &str,
         about: Option<(&str, &str)>,
+        also_dead: &[String],
     ) -> Result<Planned, DeskError> {
         if let Some(open) = store.open_request(organisation_key, purpose)? {
             return Ok(Planned::AlreadyAsked(open));
@@ -81,6 +83,7 @@ impl Setup {
         if let Some((address, _)) = about {
             dead.insert(address.to_lowercase());
         }
+        dead.extend(also_dead.iter().map(|a| a.to_lowercase()));
         let current = registration.as_ref().map(|r| &r.fields);
         let recipients = upkeep::recipients(
             purpose,
@@ -239,18 +242,25 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
             .collect();
         let day_ago = (now - chrono::Duration::days(1)).to_rfc3339();
         let sent = self.store.confirm_requests_since(&day_ago)?;
-        let due =
-            upkeep::due_for_confirmation(&standings, period, now, self.setup.upkeep.per_day, sent);
+        let room = upkeep::room(self.setup.upkeep.per_day, sent);
         let mut queued = 0;
-        for key in due {
+        for key in upkeep::due_for_confirmation(&standings, period, now) {
+            if queued >= room {
+                break;
+            }
             match self
                 .setup
-                .plan_request(&self.store, Purpose::Confirm, &key, None)
+                .plan_request(&self.store, Purpose::Confirm, &key, None, &[])
             {
                 Ok(Planned::Request(request)) => {
-                    self.store.queue_request(&request, &now.to_rfc3339())?;
-                    info!(organisation = %key, letters = request.letters.len(), "yearly check queued");
-                    queued += 1;
+                    if self
+                        .store
+                        .queue_request(&request, &now.to_rfc3339())?
+                        .is_some()
+                    {
+                        info!(organisation = %key, letters = request.letters.len(), "yearly check queued");
+                        queued += 1;
+                    }
                 }
                 Ok(Planned::AlreadyAsked(_)) => {}
                 Ok(Planned::NoAddress) => {
@@ -304,6 +314,10 @@ impl<M: Mailbox, S: Sender, C: Clock> Desk<M, S, C> {
                 reference: request.reference.clone(),
                 letters: Vec::new(),
             };
+            if write.recipients.is_empty() {
+                // Every address it went to is dead now: nothing to remind.
+                continue;
+            }
             let letters = match self.setup.letters(
                 &write,
                 "",

@@ -31,6 +31,7 @@ CREATE TABLE requests (
     closed_at TEXT
 );
 CREATE INDEX requests_open ON requests (state, organisation_key);
+CREATE UNIQUE INDEX requests_one_open ON requests (organisation_key, purpose) WHERE state = 'open';
 CREATE INDEX requests_reference ON requests (reference);
 ALTER TABLE outbox ADD COLUMN request INTEGER REFERENCES requests (id);
 ALTER TABLE registrations ADD COLUMN confirmed_at TEXT;
@@ -133,8 +134,10 @@ pub(super) fn insert(
 ) -> Result<Vec<i64>, StoreError> {
     let mut ids = Vec::new();
     for r in requests {
-        tx.execute(
-            "INSERT INTO requests (organisation_key, organisation, purpose, about, fields, recipients,
+        // One open request per organisation and purpose: a second one,
+        // planned meanwhile by another process, is not written (nor sent).
+        let written = tx.execute(
+            "INSERT OR IGNORE INTO requests (organisation_key, organisation, purpose, about, fields, recipients,
                  reference, state, message, created_at, last_contact_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8, ?9, ?9)",
             params![
@@ -149,6 +152,9 @@ pub(super) fn insert(
                 now
             ],
         )?;
+        if written == 0 {
+            continue;
+        }
         let id = tx.last_insert_rowid();
         letters(tx, id, &r.letters, now)?;
         ids.push(id);
@@ -205,12 +211,20 @@ pub(super) fn close(
                 params![key, c.organisation, now],
             )?;
         }
-        // The registration as it stands is vouched for: that answers
-        // whatever the organisation was asked.
+        // STÄMMER answers the yearly check. The same form sent again names
+        // every address again: that answers whatever the organisation was
+        // asked.
+        let purposes = if c.in_history {
+            "('confirm')"
+        } else {
+            "('confirm', 'address', 'form')"
+        };
         tx.execute(
-            "UPDATE requests SET closed_at = ?2,
-                 state = CASE purpose WHEN 'confirm' THEN 'confirmed' ELSE 'answered' END
-             WHERE organisation_key = ?1 AND state = 'open'",
+            &format!(
+                "UPDATE requests SET closed_at = ?2,
+                     state = CASE purpose WHEN 'confirm' THEN 'confirmed' ELSE 'answered' END
+                 WHERE organisation_key = ?1 AND state = 'open' AND purpose IN {purposes}"
+            ),
             params![key, now],
         )?;
     }
@@ -232,12 +246,17 @@ pub(super) fn answered_by_registration(
 
 impl Store {
     /// Writes one request and its letters in a transaction of its own
-    /// (`request`, the yearly check); returns its id.
-    pub fn queue_request(&mut self, request: &RequestWrite, now: &str) -> Result<i64, StoreError> {
+    /// (`request`, the yearly check); returns its id, or `None` when the
+    /// organisation has an open request of that purpose already.
+    pub fn queue_request(
+        &mut self,
+        request: &RequestWrite,
+        now: &str,
+    ) -> Result<Option<i64>, StoreError> {
         let tx = self.conn.transaction()?;
         let ids = insert(&tx, None, std::slice::from_ref(request), now)?;
         tx.commit()?;
-        Ok(ids.first().copied().unwrap_or_default())
+        Ok(ids.first().copied())
     }
 
     /// Queues a request's reminder letters and counts them, in one
@@ -367,6 +386,22 @@ impl Store {
         )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// To whom blankett sent the mail with this Message-ID, if it did.
+    pub fn sent_to(&self, message_id: &str) -> Result<Option<String>, StoreError> {
+        let bare = message_id
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT recipient FROM outbox WHERE message_id = ?1 OR message_id = ?2 LIMIT 1",
+                params![bare, format!("<{bare}>")],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// How many yearly checks were queued since `since` (RFC 3339).
